@@ -1,0 +1,67 @@
+"""Configuration read from the environment once. No side effects at import."""
+import os
+
+
+def _int(name, default):
+    return int(os.environ.get(name, default))
+
+
+class Config:
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+    # Shared ward terminals: a session ends after this much inactivity.
+    IDLE_TIMEOUT_MINUTES = _int("PRISONCARE_IDLE_TIMEOUT_MINUTES", 15)
+    # Lock-out: this many failed logins in a row lock the account for LOCKOUT_MINUTES.
+    LOGIN_MAX_FAILURES = _int("PRISONCARE_LOGIN_MAX_FAILURES", 5)
+    LOCKOUT_MINUTES = _int("PRISONCARE_LOCKOUT_MINUTES", 15)
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = os.environ.get("PRISONCARE_SECURE_COOKIES", "0") == "1"
+    SESSION_COOKIE_NAME = "prisoncare_session"
+
+    # CSRF is checked by our own before_request hook (cookie-authenticated writes
+    # only; bearer-token requests are exempt), not on every POST by Flask-WTF.
+    WTF_CSRF_CHECK_DEFAULT = False
+    WTF_CSRF_HEADERS = ["X-CSRF-Token", "X-CSRFToken"]
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the (idle-limited) session
+
+    API_TITLE = "prisoncare API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api"
+    OPENAPI_JSON_PATH = "openapi.json"
+
+    MAX_CONTENT_LENGTH = 5 * 1024 * 1024
+
+
+class DevelopmentConfig(Config):
+    """Embedded SQLite in the instance folder; a fixed, loudly-named dev secret."""
+
+    SECRET_KEY = Config.SECRET_KEY or "dev-only-insecure-secret-do-not-deploy"
+
+
+class ProductionConfig(Config):
+    PRODUCTION = True
+    SESSION_COOKIE_SECURE = os.environ.get("PRISONCARE_SECURE_COOKIES", "1") == "1"
+
+
+class TestingConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-secret"
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "production": ProductionConfig,
+    "testing": TestingConfig,
+}
+
+
+def config_for(name=None):
+    name = name or os.environ.get("PRISONCARE_ENV", "development")
+    if name not in CONFIGS:
+        raise RuntimeError(f"PRISONCARE_ENV must be one of {sorted(CONFIGS)}, not {name!r}")
+    return CONFIGS[name]

@@ -1,0 +1,67 @@
+"""prisoncare: continuity of OST, ART, TB, HCV and SRH care across custody events."""
+import os
+
+from flask import Flask
+
+from config import config_for
+
+
+def create_app(config_name: str | None = None, **overrides) -> Flask:
+    app = Flask(__name__, template_folder=os.path.join(os.path.dirname(__file__), "..", "templates"),
+                static_folder="static")
+    app.config.from_object(config_for(config_name))
+    app.config.update(overrides)
+    configure_database(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def configure_database(app: Flask) -> None:
+    cfg = app.config
+    if not cfg.get("SECRET_KEY"):
+        raise RuntimeError("SECRET_KEY is not set. Set it to a long random value in the "
+                           "environment (python -c 'import secrets; print(secrets.token_hex(32))').")
+    url = cfg.get("SQLALCHEMY_DATABASE_URI")
+    if not url:
+        if cfg.get("PRODUCTION"):
+            raise RuntimeError("DATABASE_URL is not set: production needs PostgreSQL.")
+        os.makedirs(app.instance_path, exist_ok=True)
+        url = "sqlite:///" + os.path.join(app.instance_path, "prisoncare.db")
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    cfg["SQLALCHEMY_DATABASE_URI"] = url
+
+
+def register_extensions(app: Flask) -> None:
+    from . import models  # noqa: F401  (registers the tables)
+    from .auth_hooks import init_auth
+    from .extensions import csrf, db, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..", "migrations"))
+    csrf.init_app(app)
+    init_auth(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from .blueprints import admin, auth, home, patients
+    from .blueprints.api import register_api
+
+    for module in (auth, home, patients, admin):
+        app.register_blueprint(module.bp)
+    register_api(app)
+    from .templating import init_templating
+    init_templating(app)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from .error_pages import init_error_handlers
+    init_error_handlers(app)
+
+
+def register_commands(app: Flask) -> None:
+    from .cli import init_commands
+    init_commands(app)

@@ -1,0 +1,156 @@
+"""Command line: `flask --app wsgi users|demo|serve ...` (`db upgrade` comes from
+Flask-Migrate). Commands act as the operator at the shell, who is trusted as an
+administrator; each change is audited under "cli:<os user>"."""
+import getpass
+import os
+from dataclasses import dataclass, field
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from . import clock
+from .errors import DomainError
+from .extensions import db
+from .models import ApiToken
+from .models.staff import ROLES
+from .services import auth, users as user_service
+
+
+@dataclass(frozen=True)
+class CliActor:
+    """The shell operator, as an audit-log actor with national scope."""
+
+    username: str = field(default_factory=lambda: f"cli:{getpass.getuser()}")
+    id: None = None
+    all_facilities: bool = True
+    facility_ids: frozenset = frozenset()
+    roles: frozenset = frozenset({"admin"})
+    is_authenticated: bool = True
+
+
+def fail(error: DomainError):
+    db.session.rollback()
+    details = "; ".join(f"{k}: {' '.join(v)}" for k, v in (error.fields or {}).items())
+    raise click.ClickException(error.message + (f" ({details})" if details else ""))
+
+
+users_cli = AppGroup("users", help="Staff accounts and API tokens.")
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option("--role", "roles", multiple=True, required=True, type=click.Choice(ROLES))
+@click.option("--facility", "facilities", multiple=True, help="Facility code (repeatable).")
+@click.option("--all-facilities", is_flag=True, help="National scope.")
+@click.option("--password", help="Prompted for when absent.")
+@click.option("--name", "display_name", default="", help="Full name.")
+def create_user(username, roles, facilities, all_facilities, password, display_name):
+    """Create a staff account."""
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user_service.create_user(CliActor(), username=username, password=password,
+                                 roles=list(roles), facility_codes=list(facilities),
+                                 all_facilities=all_facilities, display_name=display_name,
+                                 now=clock.now())
+    except DomainError as err:
+        fail(err)
+    db.session.commit()
+    click.echo(f"Created {username} ({', '.join(roles)}).")
+
+
+@users_cli.command("token")
+@click.argument("username")
+def create_token(username):
+    """Print a new bearer token for USERNAME (shown once; only its hash is kept)."""
+    try:
+        user = user_service.get_user(username)
+    except DomainError as err:
+        fail(err)
+    if user.is_disabled:
+        raise click.ClickException(f"{username} is disabled.")
+    row, raw = auth.issue_token(CliActor(), user, now=clock.now())
+    db.session.commit()
+    click.echo(raw)
+    click.echo(f"Token id {row.id} (prefix {row.prefix}); revoke with "
+               f"`flask --app wsgi users revoke-token {row.id}`.", err=True)
+
+
+@users_cli.command("revoke-token")
+@click.argument("token_id", type=int)
+def revoke_token(token_id):
+    """Revoke a bearer token by its id."""
+    row = db.session.get(ApiToken, token_id)
+    if row is None:
+        raise click.ClickException(f"No token {token_id}.")
+    auth.revoke_token(CliActor(), row, now=clock.now())
+    db.session.commit()
+    click.echo(f"Revoked token {token_id} of {row.user.username}.")
+
+
+@users_cli.command("tokens")
+@click.argument("username")
+def list_tokens(username):
+    """List USERNAME's tokens (ids and prefixes, never the secret)."""
+    user = user_service.get_user(username)
+    for row in db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)):
+        state = f"revoked {row.revoked_at:%Y-%m-%d}" if row.revoked_at else "active"
+        click.echo(f"{row.id}\t{row.prefix}…\tcreated {row.created_at:%Y-%m-%d}\t{state}")
+
+
+@users_cli.command("disable")
+@click.argument("username")
+def disable_user(username):
+    """Disable USERNAME: ends their sessions; their tokens stop working."""
+    try:
+        user = user_service.get_user(username)
+    except DomainError as err:
+        fail(err)
+    user_service.disable_user(CliActor(), user, now=clock.now())
+    db.session.commit()
+    click.echo(f"Disabled {username}.")
+
+
+@click.command("demo")
+def demo_command():
+    """Load fictional demo facilities, staff and patients (safe to run twice)."""
+    from .demo import DEMO_PASSWORD, load_demo
+    summary = load_demo(CliActor(username="cli:demo"), now=clock.now())
+    db.session.commit()
+    click.echo(f"Demo data: {summary}.")
+    print_logins(DEMO_PASSWORD)
+
+
+def print_logins(password):
+    from .demo import DEMO_USERS
+    click.echo("Demo logins (password for all: %s):" % password)
+    for username, roles, facilities in DEMO_USERS:
+        scope = "all facilities" if facilities is None else ", ".join(facilities)
+        click.echo(f"  {username:<18} {'/'.join(roles):<16} {scope}")
+
+
+@click.command("serve")
+@click.option("--demo", is_flag=True, help="Migrate, load the demo data and print the logins first.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def serve_command(demo, host, port):
+    """Serve prisoncare (the quick start: `serve --demo`). Production uses gunicorn."""
+    from flask_migrate import upgrade
+    from werkzeug.serving import run_simple
+    if demo:
+        upgrade()
+        from .demo import DEMO_PASSWORD, load_demo
+        load_demo(CliActor(username="cli:demo"), now=clock.now())
+        db.session.commit()
+        print_logins(DEMO_PASSWORD)
+    click.echo(f"prisoncare is at http://{host}:{port}/  (Ctrl+C stops it)")
+    run_simple(host, port, current_app._get_current_object(), threaded=True,
+               use_reloader=False, use_debugger=False)
+
+
+def init_commands(app):
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_command)
+    app.cli.add_command(serve_command)

@@ -1,0 +1,104 @@
+"""Fictional demo data: facilities, one account per role, and patients with a
+few days of custody history. Everything is obviously invented (names like
+"Sample", prison numbers DEMO-…). Loading twice adds nothing."""
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from .extensions import db
+from .models import Facility, Patient, StaffUser
+from .services import custody, facilities, patients, users
+
+DEMO_PASSWORD = "demo-password-123"
+
+DEMO_FACILITIES = [
+    dict(code="DEMO-WPT", name="Demo Women's Pre-trial Centre (fictional)", kind="pretrial",
+         population="women", timezone="Europe/Kyiv",
+         wards=[{"code": "A", "name": "Block A"}, {"code": "MED", "name": "Medical unit"}]),
+    dict(code="DEMO-MP", name="Demo Men's Prison (fictional)", kind="prison",
+         population="men", timezone="Europe/Kyiv",
+         wards=[{"code": "B1", "name": "Block B1"}, {"code": "B2", "name": "Block B2"}]),
+    dict(code="DEMO-MIX", name="Demo Remand Unit, mixed (fictional)", kind="pretrial",
+         population="mixed", timezone="Europe/Chisinau",
+         wards=[{"code": "R1", "name": "Reception"}]),
+]
+
+# username, roles, facility codes (None = all facilities)
+DEMO_USERS = [
+    ("nurse.demo", ("nurse",), ["DEMO-WPT"]),
+    ("clinician.demo", ("clinician",), ["DEMO-WPT", "DEMO-MIX"]),
+    ("clinician.men", ("clinician",), ["DEMO-MP"]),
+    ("release.demo", ("release_officer",), ["DEMO-WPT", "DEMO-MP"]),
+    ("auditor.demo", ("auditor",), None),
+    ("custody.demo", ("custody",), ["DEMO-WPT", "DEMO-MP", "DEMO-MIX"]),
+    ("admin.demo", ("admin",), None),
+]
+
+# prison number, given, family, born, sex, facility, ward, story
+DEMO_PATIENTS = [
+    ("DEMO-0001", "Olena", "Sample", date(1991, 4, 2), "female", "DEMO-WPT", "A", "court_day"),
+    ("DEMO-0002", "Iryna", "Example", date(1987, 9, 14), "female", "DEMO-WPT", "A", "at_court"),
+    ("DEMO-0003", "Maria", "Placeholder", date(1995, 1, 30), "female", "DEMO-WPT", "MED", "release_soon"),
+    ("DEMO-0004", "Nadia", "Fictional", date(1983, 6, 8), "female", "DEMO-WPT", "A", "admitted"),
+    ("DEMO-0005", "Svitlana", "Testova", date(1999, 11, 21), "female", "DEMO-WPT", "A", "in_transfer"),
+    ("DEMO-0006", "Petro", "Sample", date(1979, 2, 17), "male", "DEMO-MP", "B1", "sentenced"),
+    ("DEMO-0007", "Andrii", "Example", date(1990, 8, 5), "male", "DEMO-MP", "B2", "hospital"),
+    ("DEMO-0008", "Oleh", "Demov", date(1985, 12, 12), "male", "DEMO-MP", "B1", "released"),
+    ("DEMO-0009", "Ana", "Mock", date(1993, 3, 3), "female", "DEMO-MIX", "R1", "admitted"),
+]
+
+
+def _story(code, ward, story, now):
+    """The custody events of one demo patient, oldest first."""
+    day = timedelta(days=1)
+    start = now - 6 * day
+    events = [dict(type="admission", occurred_at=start, facility=code, ward=ward,
+                   legal_status="sentenced" if story == "sentenced" else "pretrial")]
+    if story == "court_day":
+        events += [dict(type="court_scheduled", occurred_at=start + day, expected_at=now - 2 * day),
+                   dict(type="court_out", occurred_at=now - 2 * day),
+                   dict(type="court_return", occurred_at=now - 2 * day + timedelta(hours=11)),
+                   dict(type="court_scheduled", occurred_at=now - day, expected_at=now + 5 * day)]
+    elif story == "at_court":
+        events += [dict(type="court_scheduled", occurred_at=start + day, expected_at=now - timedelta(hours=3)),
+                   dict(type="court_out", occurred_at=now - timedelta(hours=3))]
+    elif story == "release_soon":
+        events += [dict(type="release_scheduled", occurred_at=start + day, expected_at=now + 10 * day)]
+    elif story == "in_transfer":
+        events += [dict(type="transfer_scheduled", occurred_at=start + day, expected_at=now - timedelta(hours=5),
+                        to_facility="DEMO-MIX"),
+                   dict(type="transfer_out", occurred_at=now - timedelta(hours=5), to_facility="DEMO-MIX")]
+    elif story == "sentenced":
+        events += [dict(type="sentenced", occurred_at=start + 2 * day, legal_status="sentenced",
+                        expected_at=now + 200 * day)]
+    elif story == "hospital":
+        events += [dict(type="hospital_out", occurred_at=now - day)]
+    elif story == "released":
+        events += [dict(type="release_scheduled", occurred_at=start + day, expected_at=now - day),
+                   dict(type="release", occurred_at=now - day, release_from="facility")]
+    return events
+
+
+def load_demo(actor, *, now) -> str:
+    added = {"facilities": 0, "users": 0, "patients": 0}
+    for spec in DEMO_FACILITIES:
+        if facilities.facility_by_code(spec["code"]) is None:
+            facilities.create_facility(actor, **spec, now=now)
+            added["facilities"] += 1
+    for username, roles, codes in DEMO_USERS:
+        if db.session.scalar(select(StaffUser.id).where(StaffUser.username == username)) is None:
+            users.create_user(actor, username=username, password=DEMO_PASSWORD, roles=list(roles),
+                              facility_codes=codes or [], all_facilities=codes is None,
+                              display_name=username.replace(".", " ").title() + " (demo)", now=now)
+            added["users"] += 1
+    for number, given, family, born, sex, code, ward, story in DEMO_PATIENTS:
+        if db.session.scalar(select(Patient.id).where(Patient.prison_number == number)):
+            continue
+        patient = patients.create_patient(actor, dict(
+            prison_number=number, given_name=given, family_name=family, date_of_birth=born,
+            sex=sex, preferred_language="uk", facility=code), now=now)
+        for event in _story(code, ward, story, now):
+            custody.record_event(actor, patient, event, now=now)
+        added["patients"] += 1
+    db.session.flush()
+    return ", ".join(f"{n} {k} added" for k, n in added.items())

@@ -1,0 +1,11 @@
+"""The data model, one module per domain. Importing this package registers every
+table with the metadata (Alembic and the tests rely on that)."""
+from .audit import AuditEntry
+from .facilities import Facility, Ward
+from .patients import CustodyEpisode, CustodyEvent, Patient
+from .staff import ApiToken, StaffSession, StaffUser, UserFacility, UserRole
+
+__all__ = [
+    "ApiToken", "AuditEntry", "CustodyEpisode", "CustodyEvent", "Facility", "Patient",
+    "StaffSession", "StaffUser", "UserFacility", "UserRole", "Ward",
+]

@@ -1,0 +1,43 @@
+"""Facilities and their wards."""
+from zoneinfo import available_timezones
+
+from sqlalchemy import select
+
+from .. import audit
+from ..authz import visible_facility_ids
+from ..errors import Conflict, ValidationFailed
+from ..extensions import db
+from ..models import Facility, Ward
+
+
+def visible_facilities(user) -> list[Facility]:
+    query = select(Facility).order_by(Facility.code)
+    ids = visible_facility_ids(user)
+    if ids is not None:
+        query = query.where(Facility.id.in_(ids))
+    return db.session.scalars(query).all()
+
+
+def create_facility(actor, *, code, name, kind, population, timezone, wards, now) -> Facility:
+    errors = {}
+    if timezone not in available_timezones():
+        errors["timezone"] = [f"{timezone!r} is not an IANA time zone (e.g. Europe/Kyiv)."]
+    codes = [w["code"] for w in wards]
+    if len(codes) != len(set(codes)):
+        errors["wards"] = ["Ward codes must be unique within the facility."]
+    if errors:
+        raise ValidationFailed(errors)
+    if db.session.scalar(select(Facility.id).where(Facility.code == code)):
+        raise Conflict(f"A facility with code {code} exists.", code="duplicate_facility_code",
+                       fields={"code": ["Already used."]})
+    facility = Facility(code=code, name=name, kind=kind, population=population,
+                        timezone=timezone, wards=[Ward(code=w["code"], name=w["name"]) for w in wards])
+    db.session.add(facility)
+    db.session.flush()
+    audit.record(actor, "facility.create", entity="facility", entity_id=facility.id, at=now,
+                 detail={"code": code})
+    return facility
+
+
+def facility_by_code(code: str) -> Facility | None:
+    return db.session.scalar(select(Facility).where(Facility.code == code))

@@ -1,0 +1,3 @@
+from prisoncare import create_app
+
+app = create_app()
