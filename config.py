@@ -17,6 +17,9 @@ class Config:
     LOGIN_MAX_FAILURES = _int("PRISONCARE_LOGIN_MAX_FAILURES", 5)
     LOCKOUT_MINUTES = _int("PRISONCARE_LOCKOUT_MINUTES", 15)
 
+    # werkzeug's scrypt: memory-hard, salted. Tests use a cheap setting for speed.
+    PASSWORD_HASH_METHOD = "scrypt"
+
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = os.environ.get("PRISONCARE_SECURE_COOKIES", "0") == "1"
@@ -51,6 +54,7 @@ class ProductionConfig(Config):
 class TestingConfig(Config):
     TESTING = True
     SECRET_KEY = "test-secret"
+    PASSWORD_HASH_METHOD = "scrypt:1024:8:1"
 
 
 CONFIGS = {

@@ -7,6 +7,7 @@ from ..authz import Permission, can, can_see_facility, require
 from ..extensions import db
 from ..services import worklist
 from ..services.facilities import visible_facilities
+from .auth import safe_next
 
 bp = Blueprint("home", __name__)
 
@@ -40,9 +41,9 @@ def switch():
     facility_id = request.form.get("facility", type=int)
     ward_id = request.form.get("ward", type=int)
     if facility_id and can_see_facility(current_user, facility_id):
-        if session.get("facility_id") != facility_id:
+        _, shown, _ = current_place()
+        if shown is None or shown.id != facility_id:  # a new facility starts on all wards
             ward_id = None
         session["facility_id"] = facility_id
         session["ward_id"] = ward_id
-    return redirect(request.form.get("back") if (request.form.get("back") or "").startswith("/")
-                    and not request.form.get("back", "").startswith("//") else url_for("home.index"))
+    return redirect(safe_next(request.form.get("back")))

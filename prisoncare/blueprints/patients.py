@@ -24,7 +24,7 @@ PAGE_SIZE = 50
 @bp.route("/")
 @require(Permission.PATIENT_READ)
 def index():
-    _, facility, ward = current_place()
+    facilities, facility, ward = current_place()
     q = request.args.get("q", "").strip()
     status = request.args.get("status") or None
     offset = max(request.args.get("offset", 0, type=int), 0)
@@ -38,8 +38,8 @@ def index():
     if q and total == 1 and offset == 0:  # a scanned prison number goes straight to her page
         return redirect(url_for("patients.show", patient_id=rows[0].id))
     return render_template("patients/index.html", rows=rows, total=total, q=q, status=status,
-                           offset=offset, page_size=PAGE_SIZE, facility=facility, ward=ward,
-                           everywhere=everywhere)
+                           offset=offset, page_size=PAGE_SIZE, facilities=facilities,
+                           facility=facility, ward=ward, everywhere=everywhere)
 
 
 @bp.route("/new", methods=["GET", "POST"])

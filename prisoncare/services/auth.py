@@ -5,6 +5,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -18,7 +19,8 @@ _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 def hash_password(password: str) -> str:
     """scrypt (werkzeug's default): a memory-hard KDF with a per-password salt."""
-    return generate_password_hash(password)
+    method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt") if current_app else "scrypt"
+    return generate_password_hash(password, method=method)
 
 
 def digest(token: str) -> str:

@@ -30,7 +30,7 @@ def timeline(patient: Patient) -> list[CustodyEvent]:
     return db.session.scalars(
         select(CustodyEvent).join(CustodyEpisode)
         .where(CustodyEvent.patient_id == patient.id)
-        .order_by(CustodyEpisode.admitted_at, CustodyEvent.seq)).all()
+        .order_by(CustodyEpisode.admitted_at, CustodyEvent.occurred_at, CustodyEvent.seq)).all()
 
 
 def _validate(data: dict, now) -> tuple[dict, dict]:
@@ -77,22 +77,28 @@ def _check_scope(actor, etype: str, refs: dict) -> None:
 
 
 def _check_order(episode: CustodyEpisode | None, etype: str, occurred_at) -> int:
-    """Refuse an event dated before the last one recorded; return its sequence number."""
+    """Refuse an actual event dated before the last actual event of the episode
+    (plans are not movements, so a plan recorded today does not block a late
+    entry for yesterday's court trip); return the event's sequence number."""
     if episode is None or etype == "admission":
         last_at = episode.released_at if episode is not None else None
         if last_at is not None and occurred_at < last_at:
             raise Conflict("The admission is dated before the last release.", code="out_of_order",
                            fields={"occurred_at": ["Before the last release."]})
         return 1
-    last = db.session.execute(
-        select(func.max(CustodyEvent.seq), func.max(CustodyEvent.occurred_at))
-        .where(CustodyEvent.episode_id == episode.id)).one()
-    if last[1] is not None and occurred_at < last[1]:
+    last_seq = db.session.scalar(
+        select(func.max(CustodyEvent.seq)).where(CustodyEvent.episode_id == episode.id))
+    last_actual_at = db.session.scalar(
+        select(func.max(CustodyEvent.occurred_at)).where(
+            CustodyEvent.episode_id == episode.id,
+            CustodyEvent.type.not_in(rules.PLANNED_EVENTS)))
+    if etype not in rules.PLANNED_EVENTS and last_actual_at is not None \
+            and occurred_at < last_actual_at:
         raise Conflict(
             "Events may be recorded late but not out of order: this one is dated before "
-            f"the last event recorded ({last[1].isoformat()}).",
+            f"the last movement recorded ({last_actual_at.isoformat()}).",
             code="out_of_order", fields={"occurred_at": ["Before the last recorded event."]})
-    return (last[0] or 0) + 1
+    return (last_seq or 0) + 1
 
 
 def _apply_snapshot(patient: Patient, event: CustodyEvent, refs: dict) -> None:

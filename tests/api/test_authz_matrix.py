@@ -1,0 +1,107 @@
+"""The whole role x route matrix. Every route the app serves must have a row
+here: adding a route without deciding who may use it fails this test.
+
+Each cell says what a user of that role (in FAC-A, where the patient is) gets:
+"ok" (allowed: any status but 401/403), 403, or for anonymous users 401 (API)
+or "login" (pages redirect to the login page).
+"""
+import pytest
+
+from prisoncare import create_app
+from tests.factories import ApiClient, admit, make_patient
+
+ROLES = ("nurse", "clinician", "release_officer", "auditor", "custody", "admin")
+ALL = {r: "ok" for r in ROLES}
+
+
+def only(*roles):
+    return {r: ("ok" if r in roles else 403) for r in ROLES}
+
+
+TO_LOGIN = {r: "login" for r in ROLES}
+PATIENT_READERS = only("nurse", "clinician", "release_officer", "auditor", "custody")
+
+# (method, rule) -> (role -> expected, anonymous expected)
+MATRIX = {
+    ("GET", "/api/openapi.json"): (ALL, "ok"),
+    ("POST", "/api/v1/session"): (ALL, "ok"),
+    ("GET", "/api/v1/session"): (ALL, 401),
+    ("DELETE", "/api/v1/session"): (ALL, "ok"),
+    ("GET", "/api/v1/facilities"): (ALL, 401),
+    ("POST", "/api/v1/facilities"): (only("admin"), 401),
+    ("GET", "/api/v1/patients"): (PATIENT_READERS, 401),
+    ("POST", "/api/v1/patients"): (only("nurse", "clinician", "custody"), 401),
+    ("GET", "/api/v1/patients/<int:patient_id>"): (PATIENT_READERS, 401),
+    ("GET", "/api/v1/patients/<int:patient_id>/custody-events"): (PATIENT_READERS, 401),
+    ("POST", "/api/v1/patients/<int:patient_id>/custody-events"): (only("custody"), 401),
+    ("GET", "/api/v1/audit-log"): (only("auditor"), 401),
+    ("GET", "/login"): (ALL, "ok"),
+    # an empty form is a failed login; without a session there is no CSRF token: refused
+    ("POST", "/login"): ({r: 401 for r in ROLES}, 403),
+    ("GET", "/logout"): (TO_LOGIN, "login"),   # everyone may log out; it ends at the login page
+    ("POST", "/logout"): (TO_LOGIN, "login"),
+    ("GET", "/"): (ALL, "login"),
+    ("POST", "/switch"): (ALL, "login"),
+    ("GET", "/patients/"): (PATIENT_READERS, "login"),
+    ("GET", "/patients/new"): (only("nurse", "clinician", "custody"), "login"),
+    ("POST", "/patients/new"): (only("nurse", "clinician", "custody"), "login"),
+    ("GET", "/patients/<int:patient_id>"): (PATIENT_READERS, "login"),
+    ("POST", "/patients/<int:patient_id>/custody-events"): (only("custody"), "login"),
+    ("GET", "/admin/users"): (only("admin"), "login"),
+    ("POST", "/admin/users"): (only("admin"), "login"),
+    ("POST", "/admin/users/<username>/disable"): (only("admin"), "login"),
+}
+
+IGNORED_ENDPOINTS = {"static"}
+
+
+def served_routes():
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI="sqlite://")
+    out = set()
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in IGNORED_ENDPOINTS:
+            continue
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            out.add((method, rule.rule))
+    return out
+
+
+def test_every_route_has_a_row_and_every_row_a_route():
+    served = served_routes()
+    assert sorted(served - MATRIX.keys()) == [], "routes without a row in MATRIX"
+    assert sorted(MATRIX.keys() - served) == [], "rows for routes that do not exist"
+
+
+def concrete(rule, patient_id):
+    return rule.replace("<int:patient_id>", str(patient_id)).replace("<username>", "nurse.b")
+
+
+def verdict(resp, is_api):
+    if resp.status_code in (401, 403):
+        return resp.status_code
+    if not is_api and resp.status_code == 302 and "/login" in resp.headers["Location"]:
+        return "login"
+    return "ok"
+
+
+@pytest.mark.parametrize("method,rule", sorted(MATRIX))
+def test_role_matrix(app, world, method, rule):
+    with app.app_context():
+        patient = make_patient("MX-1", facility="FAC-A")
+        admit(patient)
+        from prisoncare.extensions import db
+        db.session.commit()
+        patient_id = patient.id
+    by_role, anonymous = MATRIX[(method, rule)]
+    path = concrete(rule, patient_id)
+    is_api = rule.startswith("/api/")
+    got = {}
+    for role in ROLES:
+        api = ApiClient(app.test_client())
+        api.login(f"{role}.a")
+        resp = api.client.open(path, method=method, json={} if is_api and method != "GET" else None,
+                               headers={"X-CSRF-Token": api.csrf})
+        got[role] = verdict(resp, is_api)
+    assert got == by_role
+    resp = app.test_client().open(path, method=method, json={} if is_api and method != "GET" else None)
+    assert verdict(resp, is_api) == anonymous
