@@ -22,19 +22,35 @@ class Permission(str, Enum):
     CUSTODY_READ = "patient:custody:read"
     CUSTODY_WRITE = "patient:custody:write"
     CLINICAL_READ = "patient:clinical:read"
+    # Violence history, HIV status, sex work, pregnancy, children's details.
+    CONFIDENTIAL_READ = "patient:confidential:read"
+    CHECKLIST_STATUS_READ = "checklist:status:read"     # complete / overdue only
+    CHECKLIST_ANSWER = "checklist:item:answer"
+    COMMUNITY_MED_WRITE = "medication:community:write"
+    ORDER_WRITE = "medication:order:write"
+    MAR_READ = "medication:mar:read"
+    MAR_RECORD = "medication:mar:record"
+    REVIEW_WRITE = "medication:review:write"
     AUDIT_READ = "audit:log:read"
 
 
 P = Permission
 _READ_PATIENTS = {P.FACILITY_READ, P.PATIENT_READ, P.CUSTODY_READ}
 
+_CARE = {P.CLINICAL_READ, P.CONFIDENTIAL_READ, P.CHECKLIST_STATUS_READ, P.CHECKLIST_ANSWER,
+         P.COMMUNITY_MED_WRITE, P.MAR_READ, P.MAR_RECORD}
+
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
-    "nurse": frozenset(_READ_PATIENTS | {P.PATIENT_CREATE, P.CLINICAL_READ}),
-    "clinician": frozenset(_READ_PATIENTS | {P.PATIENT_CREATE, P.CLINICAL_READ}),
-    "release_officer": frozenset(_READ_PATIENTS),
-    "auditor": frozenset(_READ_PATIENTS | {P.AUDIT_READ}),
-    # Custody staff see demographics and the timeline, never clinical data.
-    "custody": frozenset(_READ_PATIENTS | {P.PATIENT_CREATE, P.CUSTODY_WRITE}),
+    "nurse": frozenset(_READ_PATIENTS | _CARE | {P.PATIENT_CREATE}),
+    "clinician": frozenset(_READ_PATIENTS | _CARE | {P.PATIENT_CREATE, P.ORDER_WRITE, P.REVIEW_WRITE}),
+    # Release planning needs the medication record, not the confidential answers.
+    "release_officer": frozenset(_READ_PATIENTS | {P.CLINICAL_READ, P.MAR_READ,
+                                                   P.CHECKLIST_STATUS_READ}),
+    "auditor": frozenset(_READ_PATIENTS | {P.AUDIT_READ, P.CHECKLIST_STATUS_READ}),
+    # Custody staff see demographics, the timeline and whether a checklist is
+    # complete or overdue, never clinical data.
+    "custody": frozenset(_READ_PATIENTS | {P.PATIENT_CREATE, P.CUSTODY_WRITE,
+                                           P.CHECKLIST_STATUS_READ}),
     # IT administrators manage users and facilities and see no patient data.
     "admin": frozenset({P.FACILITY_READ, P.FACILITY_MANAGE, P.USER_MANAGE}),
 }

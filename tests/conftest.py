@@ -30,7 +30,7 @@ def _migrate(url: str) -> None:
     from flask_migrate import upgrade
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=url)
     with app.app_context():
-        upgrade()
+        upgrade(revision="heads")
         db.engine.dispose()
 
 

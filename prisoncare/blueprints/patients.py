@@ -7,6 +7,7 @@ from .. import clock
 from ..authz import Permission, can, require
 from ..errors import ValidationFailed
 from ..extensions import db
+from ..panels import panels_for
 from ..presenters import custody_of
 from ..rules.custody_transitions import allowed_events
 from ..schemas.patients import CustodyEventCreateSchema, PatientCreateSchema
@@ -65,11 +66,14 @@ def new():
 @bp.route("/<int:patient_id>")
 @require(Permission.PATIENT_READ)
 def show(patient_id, errors=None, status=200):
-    patient = service.read_patient(current_user, patient_id, now=clock.now())
+    now = clock.now()
+    patient = service.read_patient(current_user, patient_id, now=now)
     events = custody_service.timeline(patient)
+    panels = panels_for(current_user, patient, now)
     db.session.commit()
     return render_template(
         "patients/show.html", patient=patient, custody=custody_of(patient), events=events,
+        panels=panels,
         allowed=allowed_events(patient.custody_status) if can(current_user, Permission.CUSTODY_WRITE) else [],
         facilities=visible_facilities(current_user), errors=errors or {},
         form=request.form if errors else {}, age=service.age_on(patient.date_of_birth, clock.now().date()),

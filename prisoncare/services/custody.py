@@ -19,6 +19,18 @@ from .facilities import facility_by_code
 # A feed's clock may run a little ahead of ours; more than this is "in the future".
 CLOCK_SKEW = timedelta(minutes=2)
 
+# Other domains react to a custody event in the same transaction (the intake
+# checklist opens on admission, doses are marked absent at court...). A domain
+# service registers `hook(actor, patient, event, *, now)` at import.
+_EVENT_HOOKS: list = []
+
+
+def on_custody_event(hook):
+    """Register `hook` to run after every recorded custody event (decorator)."""
+    if hook not in _EVENT_HOOKS:
+        _EVENT_HOOKS.append(hook)
+    return hook
+
 
 def current_episode(patient: Patient) -> CustodyEpisode | None:
     return db.session.scalar(
@@ -179,4 +191,6 @@ def record_event(actor, patient: Patient, data: dict, *, now) -> CustodyEvent:
     audit.record(actor, f"custody_event.{etype}", entity="custody_event", entity_id=event.id,
                  patient_id=patient.id, at=now,
                  detail={"occurred_at": occurred_at.isoformat(), "late": occurred_at < now - timedelta(hours=1)})
+    for hook in _EVENT_HOOKS:
+        hook(actor, patient, event, now=now)
     return event

@@ -10,19 +10,14 @@ import pytest
 from prisoncare import create_app
 from tests.factories import ApiClient, admit, make_patient
 
-ROLES = ("nurse", "clinician", "release_officer", "auditor", "custody", "admin")
-ALL = {r: "ok" for r in ROLES}
-
-
-def only(*roles):
-    return {r: ("ok" if r in roles else 403) for r in ROLES}
+from .matrix_common import ALL, ROLES, only
 
 
 TO_LOGIN = {r: "login" for r in ROLES}
 PATIENT_READERS = only("nurse", "clinician", "release_officer", "auditor", "custody")
 
 # (method, rule) -> (role -> expected, anonymous expected)
-MATRIX = {
+FOUNDATION = {
     ("GET", "/api/openapi.json"): (ALL, "ok"),
     ("POST", "/api/v1/session"): (ALL, "ok"),
     ("GET", "/api/v1/session"): (ALL, 401),
@@ -51,6 +46,12 @@ MATRIX = {
     ("POST", "/admin/users"): (only("admin"), "login"),
     ("POST", "/admin/users/<username>/disable"): (only("admin"), "login"),
 }
+
+# Each domain keeps its rows beside its tests: tests/api/matrix_<domain>.py.
+from .matrix_intake import ROWS as INTAKE  # noqa: E402
+from .matrix_mar import ROWS as MAR  # noqa: E402
+
+MATRIX = {**FOUNDATION, **INTAKE, **MAR}
 
 IGNORED_ENDPOINTS = {"static"}
 

@@ -1,0 +1,1 @@
+"""Checklist instances, answers and community medication (issue 3)."""

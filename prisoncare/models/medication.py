@@ -1,0 +1,1 @@
+"""Medication orders, scheduled doses, administrations and reviews (issue 4)."""

@@ -1,0 +1,4 @@
+"""Rows of the role x route matrix for the mar routes (see test_authz_matrix.py)."""
+from .matrix_common import ROLES, only  # noqa: F401
+
+ROWS = {}
