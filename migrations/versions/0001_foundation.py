@@ -115,6 +115,7 @@ def upgrade():
     sa.Column('expected_release_on', sa.Date(), nullable=True),
     sa.Column('next_court_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('planned_transfer_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('custody_version', sa.Integer(), server_default='0', nullable=False),
     sa.ForeignKeyConstraint(['created_by_id'], ['staff_user.id'], name=op.f('fk_patient_created_by_id_staff_user')),
     sa.ForeignKeyConstraint(['facility_id'], ['facility.id'], name=op.f('fk_patient_facility_id_facility')),
     sa.ForeignKeyConstraint(['to_facility_id'], ['facility.id'], name=op.f('fk_patient_to_facility_id_facility')),

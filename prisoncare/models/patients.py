@@ -45,6 +45,11 @@ class Patient(db.Model):
     expected_release_on: Mapped[date | None] = mapped_column(Date)
     next_court_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     planned_transfer_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Bumped by every custody event: the UPDATE checks the value it read, so two
+    # events recorded at the same moment cannot both apply to the same state.
+    custody_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+    __mapper_args__ = {"version_id_col": custody_version, "version_id_generator": False}
 
     facility: Mapped[Facility | None] = relationship(foreign_keys=[facility_id])
     ward: Mapped[Ward | None] = relationship()

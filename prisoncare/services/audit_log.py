@@ -4,7 +4,7 @@ from sqlalchemy import func, or_, select
 from .. import audit
 from ..authz import patient_scope
 from ..extensions import db
-from ..models import AuditEntry, Patient, StaffUser, UserFacility
+from ..models import AuditEntry, Patient, UserFacility
 from ..authz import visible_facility_ids
 
 

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from .. import audit
 from ..authz import can_see_facility
@@ -182,10 +183,11 @@ def record_event(actor, patient: Patient, data: dict, *, now) -> CustodyEvent:
         episode.released_at = occurred_at
         episode.release_from = step.release_from
     _apply_snapshot(patient, event, refs)
+    patient.custody_version += 1
     db.session.add(event)
     try:
         db.session.flush()
-    except IntegrityError:  # the (episode, seq) constraint: a simultaneous append
+    except (IntegrityError, StaleDataError):  # another event for her landed meanwhile
         raise Conflict("Another event was recorded for this patient at the same moment; "
                        "reload and try again.", code="concurrent_update") from None
     audit.record(actor, f"custody_event.{etype}", entity="custody_event", entity_id=event.id,
