@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from . import clock
@@ -94,7 +94,10 @@ def revoke_token(token_id):
 @click.argument("username")
 def list_tokens(username):
     """List USERNAME's tokens (ids and prefixes, never the secret)."""
-    user = user_service.get_user(username)
+    try:
+        user = user_service.get_user(username)
+    except DomainError as err:
+        fail(err)
     for row in db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)):
         state = f"revoked {row.revoked_at:%Y-%m-%d}" if row.revoked_at else "active"
         click.echo(f"{row.id}\t{row.prefix}…\tcreated {row.created_at:%Y-%m-%d}\t{state}")
@@ -114,6 +117,7 @@ def disable_user(username):
 
 
 @click.command("demo")
+@with_appcontext
 def demo_command():
     """Load fictional demo facilities, staff and patients (safe to run twice)."""
     from .demo import DEMO_PASSWORD, load_demo
@@ -135,6 +139,7 @@ def print_logins(password):
 @click.option("--demo", is_flag=True, help="Migrate, load the demo data and print the logins first.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
+@with_appcontext
 def serve_command(demo, host, port):
     """Serve prisoncare (the quick start: `serve --demo`). Production uses gunicorn."""
     from flask_migrate import upgrade

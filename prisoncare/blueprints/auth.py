@@ -43,6 +43,12 @@ def login():
 
 @bp.route("/logout", methods=["GET", "POST"])
 def logout():
+    """GET asks (a link or image on another site must not log a ward terminal
+    out); POST, with its CSRF token, logs out."""
+    if request.method == "GET":
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login"))
+        return render_template("auth/logout.html")
     sid = session.get("sid")
     if sid:
         auth_service.end_session(sid, now=clock.now())

@@ -13,7 +13,7 @@ from ..rules.custody_transitions import allowed_events
 from ..schemas.patients import CustodyEventCreateSchema, PatientCreateSchema
 from ..services import custody as custody_service
 from ..services import patients as service
-from ..services.facilities import visible_facilities
+from ..services.facilities import facility_by_code, visible_facilities
 from .forms import load_form
 from .home import current_place
 
@@ -85,7 +85,9 @@ def show(patient_id, errors=None, status=200):
 def record_event(patient_id):
     now = clock.now()
     patient = service.read_patient(current_user, patient_id, now=now, purpose="patient.custody_write")
-    tz = patient.facility.timezone if patient.facility else "UTC"
+    named = facility_by_code(request.form.get("facility", "")) if request.form.get("facility") else None
+    place = named or patient.facility  # an admission elsewhere is timed in that facility's zone
+    tz = place.timezone if place else "UTC"
     data, errors = load_form(CustodyEventCreateSchema(), request.form, local_tz=tz,
                              instant_fields=("occurred_at", "expected_at"))
     if not errors:

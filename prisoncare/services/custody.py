@@ -61,9 +61,12 @@ def _validate(data: dict, now) -> tuple[dict, dict]:
             errors.setdefault("occurred_at", []).append("Cannot be in the future.")
     if etype == "sentenced" and data.get("legal_status") not in (None, "sentenced"):
         errors.setdefault("legal_status", []).append("A sentencing sets the status to sentenced.")
-    if etype in rules.PLANNED_EVENTS and data.get("expected_at") and occurred \
-            and data["expected_at"] < occurred:
+    if etype in rules.PLANNED_EVENTS and data.get("expected_at") \
+            and data["expected_at"] < (occurred or now):
         errors.setdefault("expected_at", []).append("Cannot be before the time it was planned.")
+    if etype == "transfer_out" and data.get("to_facility") and data.get("_current_facility") \
+            == data["to_facility"]:
+        errors.setdefault("to_facility", []).append("She is already in this facility.")
     refs = {}
     for name in ("facility", "to_facility"):
         if data.get(name):
@@ -105,6 +108,9 @@ def _check_order(episode: CustodyEpisode | None, etype: str, occurred_at) -> int
         select(func.max(CustodyEvent.occurred_at)).where(
             CustodyEvent.episode_id == episode.id,
             CustodyEvent.type.not_in(rules.PLANNED_EVENTS)))
+    if etype in rules.PLANNED_EVENTS and occurred_at < episode.admitted_at:
+        raise Conflict("A plan cannot be dated before the admission.", code="out_of_order",
+                       fields={"occurred_at": ["Before the admission."]})
     if etype not in rules.PLANNED_EVENTS and last_actual_at is not None \
             and occurred_at < last_actual_at:
         raise Conflict(
@@ -154,7 +160,8 @@ def _local_date(instant, facility: Facility | None):
 
 def record_event(actor, patient: Patient, data: dict, *, now) -> CustodyEvent:
     etype = data["type"]
-    refs, errors = _validate(data, now)
+    current = patient.facility.code if patient.facility else None
+    refs, errors = _validate({**data, "_current_facility": current}, now)
     if errors:
         raise ValidationFailed(errors)
     occurred_at = data.get("occurred_at") or now

@@ -33,7 +33,7 @@ FOUNDATION = {
     ("GET", "/login"): (ALL, "ok"),
     # an empty form is a failed login; without a session there is no CSRF token: refused
     ("POST", "/login"): ({r: 401 for r in ROLES}, 403),
-    ("GET", "/logout"): (TO_LOGIN, "login"),   # everyone may log out; it ends at the login page
+    ("GET", "/logout"): (ALL, "login"),         # asks to confirm; the POST logs out
     ("POST", "/logout"): (TO_LOGIN, "login"),
     ("GET", "/"): (ALL, "login"),
     ("POST", "/switch"): (ALL, "login"),
