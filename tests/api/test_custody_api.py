@@ -25,7 +25,7 @@ def test_a_court_day_and_back(as_user, world):
     assert post_event(api, pid, type="court_out", occurred_at="2026-03-09T07:00:00Z").status_code == 201
     assert api.get(f"/api/v1/patients/{pid}").get_json()["custody"]["status"] == "out_at_court"
     assert post_event(api, pid, type="court_return", occurred_at="2026-03-09T17:30:00Z").status_code == 201
-    timeline = api.get(f"/api/v1/patients/{pid}/custody-events").get_json()
+    timeline = api.get(f"/api/v1/patients/{pid}/custody-events").get_json()["items"]
     assert [e["type"] for e in timeline] == ["admission", "court_scheduled", "court_out", "court_return"]
     assert timeline[0]["occurred_at"] == "2026-03-04T07:00:00Z"  # returned in UTC
     assert timeline[-1]["status_after"] == "in_custody"
@@ -40,7 +40,7 @@ def test_a_plan_recorded_today_does_not_block_a_late_entry(as_user, world):
                       expected_at="2026-04-01T09:00:00Z").status_code == 201  # recorded at NOW
     resp = post_event(api, pid, type="hospital_out", occurred_at="2026-03-08T02:00:00Z")
     assert resp.status_code == 201
-    types = [e["type"] for e in api.get(f"/api/v1/patients/{pid}/custody-events").get_json()]
+    types = [e["type"] for e in api.get(f"/api/v1/patients/{pid}/custody-events").get_json()["items"]]
     assert types == ["admission", "hospital_out", "release_scheduled"]
 
 

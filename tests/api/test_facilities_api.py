@@ -23,6 +23,6 @@ def test_facility_fields_are_validated(as_user, world):
 
 def test_only_admins_create_and_users_see_their_facilities(as_user, world):
     assert as_user("custody.a").post("/api/v1/facilities", json=BODY).status_code == 403
-    assert [f["code"] for f in as_user("nurse.b").get("/api/v1/facilities").get_json()] == ["FAC-B"]
-    national = as_user("auditor.national").get("/api/v1/facilities").get_json()
+    assert [f["code"] for f in as_user("nurse.b").get("/api/v1/facilities").get_json()["items"]] == ["FAC-B"]
+    national = as_user("auditor.national").get("/api/v1/facilities").get_json()["items"]
     assert [f["code"] for f in national] == ["FAC-A", "FAC-B"]

@@ -360,7 +360,7 @@ def test_a_custody_form_time_is_read_in_the_facility_time_zone(logged_in, patien
         "type": "admission", "occurred_at": "2026-03-10T09:00", "facility": "FAC-A",
         "ward": "A", "legal_status": "pretrial"})
     assert page.status == 302
-    events = client.get(f"/api/v1/patients/{patient_a}/custody-events").get_json()
+    events = client.get(f"/api/v1/patients/{patient_a}/custody-events").get_json()["items"]
     assert [e["occurred_at"] for e in events] == ["2026-03-10T07:00:00Z"]
     assert events[0]["recorded_by"] == "custody.a" and events[0]["ward"] == "A"
 

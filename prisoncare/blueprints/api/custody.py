@@ -5,6 +5,7 @@ from ... import clock
 from ...authz import Permission, require
 from ...extensions import db
 from ...presenters import event_dict
+from ...schemas.common import ListArgs, page_of
 from ...schemas.patients import CustodyEventCreateSchema, CustodyEventSchema
 from ...services import custody as service
 from ...services.patients import read_patient
@@ -27,13 +28,18 @@ def create_event(data, patient_id):
     return event_dict(event)
 
 
+CustodyEventPage = page_of(CustodyEventSchema, "CustodyEventPage")
+
+
 @blp.route("/patients/<int:patient_id>/custody-events", methods=["GET"])
 @require(Permission.CUSTODY_READ)
-@blp.response(200, CustodyEventSchema(many=True))
-@errors(blp, 401, 403, 404)
-def list_events(patient_id):
+@blp.arguments(ListArgs, location="query")
+@blp.response(200, CustodyEventPage)
+@errors(blp, 401, 403, 404, 422)
+def list_events(args, patient_id):
     """The patient's custody timeline, oldest first."""
     patient = read_patient(current_user, patient_id, now=clock.now(), purpose="custody.read")
     events = service.timeline(patient)
     db.session.commit()
-    return [event_dict(e) for e in events]
+    page = events[args["offset"]:args["offset"] + args["limit"]]
+    return {"items": [event_dict(e) for e in page], "total": len(events)}

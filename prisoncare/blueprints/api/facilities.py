@@ -4,6 +4,7 @@ from flask_smorest import Blueprint
 from ... import clock
 from ...authz import Permission, require
 from ...extensions import db
+from ...schemas.common import ListArgs, page_of
 from ...schemas.facilities import FacilitySchema
 from ...services import facilities as service
 from .docs import errors
@@ -11,13 +12,18 @@ from .docs import errors
 blp = Blueprint("api_facilities", __name__, description="Facilities and wards")
 
 
+FacilityPage = page_of(FacilitySchema, "FacilityPage")
+
+
 @blp.route("/facilities", methods=["GET"])
 @require(Permission.FACILITY_READ)
-@blp.response(200, FacilitySchema(many=True))
-@errors(blp, 401, 403)
-def list_facilities():
+@blp.arguments(ListArgs, location="query")
+@blp.response(200, FacilityPage)
+@errors(blp, 401, 403, 422)
+def list_facilities(args):
     """The facilities you can see."""
-    return service.visible_facilities(current_user)
+    rows = service.visible_facilities(current_user)
+    return {"items": rows[args["offset"]:args["offset"] + args["limit"]], "total": len(rows)}
 
 
 @blp.route("/facilities", methods=["POST"])
