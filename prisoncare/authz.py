@@ -31,6 +31,8 @@ class Permission(str, Enum):
     MAR_READ = "medication:mar:read"
     MAR_RECORD = "medication:mar:record"
     REVIEW_WRITE = "medication:review:write"
+    ALERT_READ = "alert:worklist:read"
+    ALERT_ACT = "alert:worklist:act"
     AUDIT_READ = "audit:log:read"
 
 
@@ -38,19 +40,20 @@ P = Permission
 _READ_PATIENTS = {P.FACILITY_READ, P.PATIENT_READ, P.CUSTODY_READ}
 
 _CARE = {P.CLINICAL_READ, P.CONFIDENTIAL_READ, P.CHECKLIST_STATUS_READ, P.CHECKLIST_ANSWER,
-         P.COMMUNITY_MED_WRITE, P.MAR_READ, P.MAR_RECORD}
+         P.COMMUNITY_MED_WRITE, P.MAR_READ, P.MAR_RECORD, P.ALERT_READ, P.ALERT_ACT}
+_ALERTS = {P.ALERT_READ, P.ALERT_ACT}
 
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     "nurse": frozenset(_READ_PATIENTS | _CARE | {P.PATIENT_CREATE}),
     "clinician": frozenset(_READ_PATIENTS | _CARE | {P.PATIENT_CREATE, P.ORDER_WRITE, P.REVIEW_WRITE}),
     # Release planning needs the medication record, not the confidential answers.
-    "release_officer": frozenset(_READ_PATIENTS | {P.CLINICAL_READ, P.MAR_READ,
-                                                   P.CHECKLIST_STATUS_READ}),
-    "auditor": frozenset(_READ_PATIENTS | {P.AUDIT_READ, P.CHECKLIST_STATUS_READ}),
+    "release_officer": frozenset(_READ_PATIENTS | _ALERTS | {P.CLINICAL_READ, P.MAR_READ,
+                                                             P.CHECKLIST_STATUS_READ}),
+    "auditor": frozenset(_READ_PATIENTS | {P.AUDIT_READ, P.CHECKLIST_STATUS_READ, P.ALERT_READ}),
     # Custody staff see demographics, the timeline and whether a checklist is
     # complete or overdue, never clinical data.
-    "custody": frozenset(_READ_PATIENTS | {P.PATIENT_CREATE, P.CUSTODY_WRITE,
-                                           P.CHECKLIST_STATUS_READ}),
+    "custody": frozenset(_READ_PATIENTS | _ALERTS | {P.PATIENT_CREATE, P.CUSTODY_WRITE,
+                                                     P.CHECKLIST_STATUS_READ}),
     # IT administrators manage users and facilities and see no patient data.
     "admin": frozenset({P.FACILITY_READ, P.FACILITY_MANAGE, P.USER_MANAGE}),
 }

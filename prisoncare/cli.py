@@ -1,9 +1,13 @@
-"""Command line: `flask --app wsgi users|demo|serve ...` (`db upgrade` comes from
-Flask-Migrate). Commands act as the operator at the shell, who is trusted as an
+"""Command line: `flask --app wsgi users|demo|serve|sweep|scheduler ...`
+(`db upgrade` comes from Flask-Migrate). Commands act as the operator at the shell, who is trusted as an
 administrator; each change is audited under "cli:<os user>"."""
 import getpass
 import os
+import socket
+import subprocess
+import sys
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 
 import click
 from flask import current_app
@@ -150,12 +154,97 @@ def serve_command(demo, host, port):
         load_demo(CliActor(username="cli:demo"), now=clock.now())
         db.session.commit()
         print_logins(DEMO_PASSWORD)
+    # The scheduler runs in its own process, never inside the web server.
+    scheduler = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "scheduler", "run"])
     click.echo(f"prisoncare is at http://{host}:{port}/  (Ctrl+C stops it)")
-    run_simple(host, port, current_app._get_current_object(), threaded=True,
-               use_reloader=False, use_debugger=False)
+    try:
+        run_simple(host, port, current_app._get_current_object(), threaded=True,
+                   use_reloader=False, use_debugger=False)
+    finally:
+        scheduler.terminate()
+        scheduler.wait(timeout=10)
+
+
+LOCK_NAME = "scheduler"
+
+
+def parse_instant(text: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter("use ISO 8601 with an offset, e.g. 2026-03-05T10:00:00Z") from None
+    if value.tzinfo is None:
+        raise click.BadParameter("give a UTC offset, e.g. 2026-03-05T10:00:00Z")
+    return value.astimezone(timezone.utc)
+
+
+@click.command("sweep")
+@click.option("--now", "now_text", metavar="INSTANT", help="Run as if it were this instant.")
+@with_appcontext
+def sweep_command(now_text):
+    """Run every scheduler job once, at --now (default: now), and print a summary."""
+    from .jobs import run_all
+    from .services import scheduler_lock
+    as_of = parse_instant(now_text) if now_text else clock.now()
+    holder = f"sweep:{socket.gethostname()}:{os.getpid()}"
+    if not scheduler_lock.acquire(LOCK_NAME, holder, now=clock.now()):
+        lock = scheduler_lock.holder_of(LOCK_NAME)
+        raise click.ClickException(f"the scheduler process {lock.holder} is running these jobs now")
+    try:
+        with clock.frozen(as_of):
+            results = run_all(as_of)
+    finally:
+        scheduler_lock.release(LOCK_NAME, holder)
+    parts = [f"{job}: {summary}" for job, _ok, summary in results]
+    click.echo(f"sweep at {as_of.isoformat().replace('+00:00', 'Z')}: " + "; ".join(parts))
+    if not all(ok for _job, ok, _summary in results):
+        raise SystemExit(1)
+
+
+scheduler_cli = AppGroup("scheduler", help="The scheduler's own process.")
+
+
+def scheduled_tick(app, job, holder) -> str | None:
+    """One scheduled run of `job`: only the lease holder works; others stand by."""
+    from .jobs import run_job
+    from .services import scheduler_lock
+    with app.app_context():
+        now = clock.now()
+        if not scheduler_lock.acquire(LOCK_NAME, holder, now=now):
+            return None
+        ok, summary = run_job(job, now)
+        return f"{job.id}: {summary}"
+
+
+@scheduler_cli.command("run")
+def scheduler_run():
+    """Run the jobs on their intervals until stopped. Start one per deployment;
+    a second one waits on standby and takes over if the first stops."""
+    from apscheduler.schedulers.blocking import BlockingScheduler
+    from .jobs import JOBS
+    app = current_app._get_current_object()
+    holder = f"scheduler:{socket.gethostname()}:{os.getpid()}"
+    scheduler = BlockingScheduler(timezone="UTC")
+
+    def tick(job):
+        line = scheduled_tick(app, job, holder)
+        if line:
+            click.echo(f"{clock.now():%Y-%m-%d %H:%M:%S}Z {line}")
+
+    for job in JOBS:
+        scheduler.add_job(tick, "interval", minutes=job.minutes, id=job.id, args=[job],
+                          next_run_time=datetime.now(timezone.utc), max_instances=1,
+                          coalesce=True, replace_existing=True)
+    click.echo(f"scheduler {holder}: {len(JOBS)} jobs; Ctrl+C stops it")
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
 
 
 def init_commands(app):
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(serve_command)
+    app.cli.add_command(sweep_command)
+    app.cli.add_command(scheduler_cli)

@@ -45,3 +45,23 @@ def event_dict(e: CustodyEvent) -> dict:
         "status_before": e.status_before, "status_after": e.status_after,
         "episode_id": e.episode_id,
     }
+
+
+def alert_dict(a, user) -> dict:
+    """An alert as `user` may see it: custody staff get the task, never the
+    rule, programme or clinical message (they would disclose a diagnosis)."""
+    from .services.alerts import sees_clinical_alerts
+    clinical = sees_clinical_alerts(user) or (
+        "release_officer" in user.roles and a.role == "release_officer")
+    return {
+        "id": a.id, "rule": a.rule_code if clinical else "custody_task",
+        "severity": a.severity, "role": a.role, "patient": a.patient_id,
+        "programme": a.programme if clinical else None, "status": a.status,
+        "opened_at": a.opened_at,
+        "message": a.message if clinical else a.custody_message,
+        "action": a.action if clinical else None,
+        "escalation_level": a.escalation_level,
+        "acknowledged_at": a.acknowledged_at, "resolved_at": a.resolved_at,
+        "cause": ({"event_type": a.cause_event_type, "event_id": a.cause_event_id}
+                  if a.cause_event_id else None),
+    }

@@ -1,5 +1,6 @@
 """The data model, one module per domain. Importing this package registers every
 table with the metadata (Alembic and the tests rely on that)."""
+from .alerts import Alert, SchedulerLock
 from .audit import AuditEntry
 from .facilities import Facility, Ward
 from .patients import CustodyEpisode, CustodyEvent, Patient
@@ -7,6 +8,6 @@ from .staff import ApiToken, StaffSession, StaffUser, UserFacility, UserRole
 from . import intake, medication  # noqa: E402,F401  (register their tables)
 
 __all__ = [
-    "ApiToken", "AuditEntry", "CustodyEpisode", "CustodyEvent", "Facility", "Patient",
+    "Alert", "SchedulerLock", "ApiToken", "AuditEntry", "CustodyEpisode", "CustodyEvent", "Facility", "Patient",
     "StaffSession", "StaffUser", "UserFacility", "UserRole", "Ward",
 ]

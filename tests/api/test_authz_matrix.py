@@ -48,10 +48,11 @@ FOUNDATION = {
 }
 
 # Each domain keeps its rows beside its tests: tests/api/matrix_<domain>.py.
+from .matrix_alerts import ROWS as ALERTS  # noqa: E402
 from .matrix_intake import ROWS as INTAKE  # noqa: E402
 from .matrix_mar import ROWS as MAR  # noqa: E402
 
-MATRIX = {**FOUNDATION, **INTAKE, **MAR}
+MATRIX = {**FOUNDATION, **INTAKE, **MAR, **ALERTS}
 
 IGNORED_ENDPOINTS = {"static"}
 
@@ -74,7 +75,8 @@ def test_every_route_has_a_row_and_every_row_a_route():
 
 
 def concrete(rule, patient_id):
-    return rule.replace("<int:patient_id>", str(patient_id)).replace("<username>", "nurse.b")
+    return (rule.replace("<int:patient_id>", str(patient_id)).replace("<username>", "nurse.b")
+            .replace("<int:alert_id>", "999999"))
 
 
 def verdict(resp, is_api):

@@ -1,0 +1,51 @@
+"""A database lease so that only one scheduler process works at a time.
+
+Taking or renewing the lease is one conditional UPDATE (or the first INSERT),
+atomic on SQLite and PostgreSQL alike. A second process stays on standby and
+takes over when the holder's heartbeat is older than the lease.
+"""
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..models import SchedulerLock
+
+LEASE = timedelta(minutes=2)
+EXPIRED = datetime(1970, 1, 1, tzinfo=timezone.utc)  # a released lease is free at once
+
+
+def acquire(name: str, holder: str, *, now, lease: timedelta = LEASE) -> bool:
+    """Take or renew the lease `name` for `holder`; commit; True if it is ours."""
+    taken = db.session.execute(
+        update(SchedulerLock)
+        .where(SchedulerLock.name == name,
+               or_(SchedulerLock.holder == holder, SchedulerLock.heartbeat_at < now - lease))
+        .values(holder=holder, heartbeat_at=now)
+        .execution_options(synchronize_session=False)).rowcount
+    if taken:
+        db.session.commit()
+        return True
+    if db.session.scalar(select(SchedulerLock.name).where(SchedulerLock.name == name)):
+        db.session.rollback()
+        return False
+    try:
+        db.session.add(SchedulerLock(name=name, holder=holder, acquired_at=now, heartbeat_at=now))
+        db.session.commit()
+        return True
+    except IntegrityError:  # another process created it first
+        db.session.rollback()
+        return False
+
+
+def release(name: str, holder: str) -> None:
+    db.session.execute(update(SchedulerLock).where(
+        SchedulerLock.name == name, SchedulerLock.holder == holder)
+        .values(heartbeat_at=EXPIRED)
+        .execution_options(synchronize_session=False))
+    db.session.commit()
+
+
+def holder_of(name: str) -> SchedulerLock | None:
+    return db.session.get(SchedulerLock, name)
