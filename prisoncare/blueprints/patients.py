@@ -29,7 +29,9 @@ def index():
     q = request.args.get("q", "").strip()
     status = request.args.get("status") or None
     offset = max(request.args.get("offset", 0, type=int), 0)
-    everywhere = request.args.get("scope") == "all"
+    # A typed or scanned number or name is looked for in all the user's
+    # facilities; without one, the list is the chosen facility and ward.
+    everywhere = request.args.get("scope") == "all" or bool(q)
     rows, total = service.search_patients(
         current_user, q=q or None, status=status,
         facility=None if everywhere or facility is None else facility.code,

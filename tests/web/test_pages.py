@@ -211,6 +211,19 @@ def test_an_exact_prison_number_goes_straight_to_the_patient_page(client, logged
     assert "0 patients" in get(client, "/patients/?q=A-10").main.text
 
 
+def test_a_number_is_found_in_any_of_the_users_facilities(app, logged_in, world):
+    """The switcher shows FAC-A, yet a scanned number of a FAC-B patient is found
+    by a user who works in both."""
+    with app.app_context():
+        from tests.factories import make_user
+        make_user("nurse.ab", ["nurse"], ["FAC-A", "FAC-B"])
+        make_patient("B-7", facility="FAC-B", sex="male", given="Petro", family="Sample")
+        db.session.commit()
+    client = logged_in("nurse.ab")
+    resp = client.get("/patients/?q=B-7")
+    assert resp.status_code == 302 and get(client, location_path(resp)).h1 == "Sample, Petro"
+
+
 def test_register_a_patient_through_the_form(app, logged_in, world):
     client = logged_in("nurse.a")
     form = get(client, "/patients/new")
