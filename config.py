@@ -20,6 +20,9 @@ class Config:
     # werkzeug's scrypt: memory-hard, salted. Tests use a cheap setting for speed.
     PASSWORD_HASH_METHOD = "scrypt"
 
+    # How far back a dose may be documented as a late entry.
+    MAR_LATE_ENTRY_DAYS = _int("PRISONCARE_MAR_LATE_ENTRY_DAYS", 7)
+
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = os.environ.get("PRISONCARE_SECURE_COOKIES", "0") == "1"

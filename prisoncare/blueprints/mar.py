@@ -1,4 +1,217 @@
-"""Orders, the MAR and the pill-pass pages (issue 4)."""
-from flask import Blueprint
+"""Orders, the MAR and the pill-pass pages (issue 4).
 
-bp = Blueprint("mar", __name__)
+The pill pass works with JavaScript off (one plain form per dose, POST, redirect
+back to the row); with it, static/pillpass.js posts to the JSON API and updates
+the row in place. Both go through the same services.
+"""
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from .. import clock
+from ..authz import Permission, can, require
+from ..errors import DomainError, ValidationFailed
+from ..extensions import db
+from ..panels import register_panel
+from ..rules import schedule as schedule_rules
+from ..schemas.medication import (AdministrationCreateSchema, OrderCreateSchema,
+                                  ReviewCreateSchema)
+from ..services import administration, doses, orders, reviews
+from ..services.patients import read_patient
+from .api.mar import late_limit, mar_blocks
+from .auth import safe_next
+from .forms import load_form
+from .home import current_place
+
+bp = Blueprint("mar", __name__, url_prefix="/mar")
+
+OUTCOMES = [("given", "Given"), ("refused", "Refused"), ("held", "Held"),
+            ("not_available", "Not available")]
+
+
+def _day_arg(tz) -> date:
+    try:
+        return date.fromisoformat(request.args.get("date", ""))
+    except ValueError:
+        return schedule_rules.local_day(clock.now(), tz)
+
+
+@bp.route("/pill-pass")
+@require(Permission.MAR_READ)
+def pill_pass():
+    facilities, facility, ward = current_place()
+    if facility is None:
+        return render_template("mar/pill_pass.html", facilities=facilities, facility=None,
+                               ward=None, rows=[], rounds=[], blocks={})
+    now = clock.now()
+    day = _day_arg(facility.timezone)
+    round_code = request.args.get("round") or ""
+    times, errs = schedule_rules.parse_times([round_code]) if round_code else ([], {})
+    round_at = (schedule_rules.local_instant(day, times[0], facility.timezone)
+                if times and not errs else None)
+    all_rows = doses.ward_doses(facility, ward.id if ward else None, day, round_at=None, now=now)
+    rounds = sorted({_local_time(d) for d in all_rows})
+    rows = [d for d in all_rows if round_at is None or d.due_at == round_at]
+    blocks = mar_blocks(rows)
+    find = (request.args.get("find") or "").strip()
+    if find:
+        hit = next((d for d in rows if d.patient.prison_number.lower() == find.lower()), None)
+        if hit is not None:
+            db.session.commit()
+            return redirect(_back_url(day, round_code) + f"#dose-{hit.id}")
+        flash(f"No dose for prison number {find} on this list.", "error")
+    # Rendered before the commit, which would expire the rows the page reads.
+    html = render_template("mar/pill_pass.html", facilities=facilities, facility=facility,
+                           ward=ward, rows=rows, day=day, round_code=round_code, rounds=rounds,
+                           blocks=blocks, outcomes=OUTCOMES, back=_back_url(day, round_code),
+                           prev_day=day - timedelta(days=1), next_day=day + timedelta(days=1))
+    db.session.commit()
+    return html
+
+
+def _local_time(dose) -> str:
+    return dose.due_at.astimezone(ZoneInfo(dose.facility.timezone)).strftime("%H:%M")
+
+
+def _back_url(day, round_code) -> str:
+    args = {"date": day.isoformat()}
+    if round_code:
+        args["round"] = round_code
+    return url_for("mar.pill_pass", **args)
+
+
+@bp.route("/doses/<int:dose_id>/administration", methods=["POST"])
+@require(Permission.MAR_RECORD)
+def record(dose_id):
+    now = clock.now()
+    dose = doses.load_dose(current_user, dose_id)
+    back = safe_next(request.form.get("back") or url_for("mar.pill_pass"))
+    anchor = f"{back}#dose-{dose.id}"
+    form = {k: v for k, v in request.form.items() if k != "back"}
+    data, errors = load_form(AdministrationCreateSchema(), form,
+                             local_tz=dose.facility.timezone, instant_fields=("administered_at",))
+    try:
+        if errors:
+            raise ValidationFailed(errors)
+        administration.record_administration(current_user, dose, data, now=now,
+                                             late_limit=late_limit())
+        db.session.commit()
+    except DomainError as err:
+        db.session.rollback()
+        if err.status not in (409, 422):
+            raise
+        flash(f"{dose.patient.prison_number}: {err.message}", "error")
+        for field, reasons in (err.fields or {}).items():
+            flash(f"{field.replace('_', ' ')}: {'; '.join(reasons)}", "error")
+        return redirect(anchor)
+    flash(f"{dose.patient.prison_number} {dose.patient.name}: "
+          f"{data['outcome'].replace('_', ' ')} recorded.", "ok")
+    return redirect(anchor)
+
+
+@bp.route("/patients/<int:patient_id>")
+@require(Permission.MAR_READ)
+def patient_mar(patient_id):
+    """The patient's MAR: days x doses per programme, one printable page per week."""
+    now = clock.now()
+    patient = read_patient(current_user, patient_id, now=now, purpose="mar.read")
+    tz = patient.facility.timezone if patient.facility else "UTC"
+    try:
+        anchor = date.fromisoformat(request.args.get("week", ""))
+    except ValueError:
+        anchor = schedule_rules.local_day(now, tz)
+    weeks = min(max(request.args.get("weeks", 2, type=int), 1), 8)
+    last_monday = anchor - timedelta(days=anchor.weekday())
+    first = last_monday - timedelta(weeks=weeks - 1)
+    rows = doses.patient_doses(patient, first, last_monday + timedelta(days=6), now=now)
+    html = render_template("mar/patient_mar.html", patient=patient,
+                           weeks=_grid(rows, first, weeks), anchor=anchor, n_weeks=weeks,
+                           prev_week=anchor - timedelta(weeks=1),
+                           next_week=anchor + timedelta(weeks=1))
+    db.session.commit()
+    return html
+
+
+def _grid(rows, first: date, weeks: int) -> list[dict]:
+    """[{days: [date...], programmes: [(programme, [(line label, {day: [dose...]})])]}]"""
+    out = []
+    for w in range(weeks):
+        start = first + timedelta(weeks=w)
+        days = [start + timedelta(days=i) for i in range(7)]
+        lines: dict[tuple, dict] = {}
+        for d in rows:
+            if days[0] <= d.local_date <= days[-1]:
+                o = d.order
+                key = (o.programme, o.drug, _local_time(d))
+                label = f"{o.drug} {o.dose.normalize():f} {o.unit} {o.route} · {_local_time(d)}"
+                lines.setdefault(key, {"label": label, "cells": {}})["cells"] \
+                    .setdefault(d.local_date, []).append(d)
+        programmes: dict[str, list] = {}
+        for key in sorted(lines):
+            programmes.setdefault(key[0], []).append(lines[key])
+        out.append({"days": days, "programmes": sorted(programmes.items())})
+    return out
+
+
+# -- orders and reviews from the patient page --------------------------------------------
+
+@bp.route("/patients/<int:patient_id>/orders", methods=["POST"])
+@require(Permission.ORDER_WRITE)
+def create_order(patient_id):
+    now = clock.now()
+    patient = read_patient(current_user, patient_id, now=now, purpose="order.write")
+    tz = patient.facility.timezone if patient.facility else "UTC"
+    form = {k: v for k, v in request.form.items() if k not in ("times", "every_days")}
+    schema = OrderCreateSchema(exclude=("schedule",))
+    data, errors = load_form(schema, form, local_tz=tz, instant_fields=("start_at", "end_at"))
+    if errors:
+        raise ValidationFailed(errors)
+    times = [t.strip() for t in request.form.get("times", "").replace(";", ",").split(",") if t.strip()]
+    data["schedule"] = {"times": times, "every_days": request.form.get("every_days", 1, type=int)}
+    order = orders.create_order(current_user, patient, data, now=now)
+    db.session.commit()
+    flash(f"Prescribed {order.drug} {order.dose.normalize():f} {order.unit}.", "ok")
+    return redirect(url_for("patients.show", patient_id=patient.id) + "#medication")
+
+
+@bp.route("/orders/<int:order_id>/discontinue", methods=["POST"])
+@require(Permission.ORDER_WRITE)
+def discontinue_order(order_id):
+    order = orders.load_order(current_user, order_id)
+    orders.discontinue_order(current_user, order, request.form.get("reason", ""), now=clock.now())
+    db.session.commit()
+    flash(f"Discontinued {order.drug}.", "ok")
+    return redirect(url_for("patients.show", patient_id=order.patient_id) + "#medication")
+
+
+@bp.route("/patients/<int:patient_id>/reviews", methods=["POST"])
+@require(Permission.REVIEW_WRITE)
+def create_review(patient_id):
+    now = clock.now()
+    patient = read_patient(current_user, patient_id, now=now, purpose="review.write")
+    data, errors = load_form(ReviewCreateSchema(), request.form)
+    if errors:
+        raise ValidationFailed(errors)
+    reviews.record_review(current_user, patient, data, now=now)
+    db.session.commit()
+    flash("Review recorded.", "ok")
+    return redirect(url_for("patients.show", patient_id=patient.id) + "#medication")
+
+
+# -- the patient-page panel ----------------------------------------------------------------
+
+def _panel(user, patient, now):
+    if not can(user, Permission.MAR_READ):
+        return None
+    rows = orders.patient_orders(patient, include_inactive=False)
+    tz = patient.facility.timezone if patient.facility else "UTC"
+    return "mar/_panel.html", {
+        "orders": rows, "run_out": {o.id: orders.run_out_on(o, tz) for o in rows},
+        "programmes": ("ost", "art", "tb", "hcv", "prep", "other"),
+        "modes": ("witnessed", "nurse_administered", "keep_on_person"),
+    }
+
+
+register_panel("mar", 30, _panel)

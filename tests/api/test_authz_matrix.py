@@ -5,9 +5,12 @@ Each cell says what a user of that role (in FAC-A, where the patient is) gets:
 "ok" (allowed: any status but 401/403), 403, or for anonymous users 401 (API)
 or "login" (pages redirect to the login page).
 """
+from datetime import timedelta
+
 import pytest
 
 from prisoncare import create_app
+from tests.conftest import NOW
 from tests.factories import ApiClient, admit, make_patient
 
 from .matrix_common import ALL, ROLES, only
@@ -74,9 +77,35 @@ def test_every_route_has_a_row_and_every_row_a_route():
     assert sorted(MATRIX.keys() - served) == [], "rows for routes that do not exist"
 
 
-def concrete(rule, patient_id):
-    return (rule.replace("<int:patient_id>", str(patient_id)).replace("<username>", "nurse.b")
-            .replace("<int:alert_id>", "999999"))
+def concrete(rule, ids):
+    for name, value in ids.items():
+        rule = rule.replace(f"<int:{name}>", str(value)).replace(f"<{name}>", str(value))
+    return rule
+
+
+def real_ids():
+    """A FAC-A patient admitted today (so her intake checklist is open) with a
+    methadone order and today's dose: every id a route can take."""
+    from prisoncare.extensions import db
+    from prisoncare.models.intake import ChecklistInstance
+    from prisoncare.models.medication import ScheduledDose
+    from prisoncare.services import orders
+    from tests.factories import SYSTEM
+    patient = make_patient("MX-1", facility="FAC-A")
+    admit(patient, at=NOW - timedelta(hours=2))
+    order = orders.create_order(SYSTEM, patient, {
+        "programme": "ost", "drug": "methadone", "dose": 60, "unit": "mg", "route": "oral",
+        "schedule": {"times": ["14:00"], "every_days": 1}, "start_at": NOW - timedelta(hours=1),
+        "administration": "witnessed"}, now=NOW)
+    db.session.flush()
+    dose = db.session.scalars(db.select(ScheduledDose).where(ScheduledDose.order_id == order.id)
+                              .order_by(ScheduledDose.due_at)).first()
+    checklist = db.session.scalars(db.select(ChecklistInstance).where(
+        ChecklistInstance.patient_id == patient.id)).first()
+    db.session.commit()
+    return {"patient_id": patient.id, "order_id": order.id, "dose_id": dose.id,
+            "checklist_id": checklist.id, "item_id": "IN-01", "username": "nurse.b",
+            "alert_id": 999999}
 
 
 def verdict(resp, is_api):
@@ -90,13 +119,9 @@ def verdict(resp, is_api):
 @pytest.mark.parametrize("method,rule", sorted(MATRIX))
 def test_role_matrix(app, world, method, rule):
     with app.app_context():
-        patient = make_patient("MX-1", facility="FAC-A")
-        admit(patient)
-        from prisoncare.extensions import db
-        db.session.commit()
-        patient_id = patient.id
+        ids = real_ids()
     by_role, anonymous = MATRIX[(method, rule)]
-    path = concrete(rule, patient_id)
+    path = concrete(rule, ids)
     is_api = rule.startswith("/api/")
     got = {}
     for role in ROLES:

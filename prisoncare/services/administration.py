@@ -1,0 +1,231 @@
+"""Recording what happened to a scheduled dose, voiding a record, and the two
+safety guards (OST review block, same-day double dose), computed set-based so the
+pill-pass page can show them for a whole ward before the nurse acts.
+
+Error choices (documented in the API): a second `given` dose of the same order on
+the same local day is 409 `dose_already_given_today` (a conflict with what is
+already recorded); a dose more than EARLY_WINDOW before it is due is 422
+`not_yet_due`.
+"""
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.exc import IntegrityError
+
+from .. import audit
+from ..authz import CLINICAL_ROLES
+from ..errors import Conflict, NotFound, ValidationFailed
+from ..extensions import db
+from ..models.medication import (ClinicalReview, DoseAdministration, MedicationOrder,
+                                 ScheduledDose)
+from ..models.staff import StaffUser
+from ..rules import dosing_guards
+from ..rules import schedule as schedule_rules
+
+LATE_ENTRY_LIMIT = timedelta(days=7)   # default; the view passes the configured value
+LATE_AFTER = timedelta(minutes=15)     # recorded this long after it happened: a late entry
+CLOCK_SKEW = timedelta(minutes=2)
+EARLY_WINDOW = timedelta(hours=3)      # a dose may be given this long before it is due
+MAX_EVERY_DAYS = schedule_rules.EVERY_DAYS_MAX
+
+ALREADY_RECORDED = "dose_already_recorded"
+ALREADY_GIVEN_TODAY = "dose_already_given_today"
+REVIEW_REQUIRED = "review_required"
+
+
+# -- the guards, for many doses at once -------------------------------------------------
+
+def _family(order: MedicationOrder) -> str | None:
+    if order.programme != "ost":
+        return None
+    return dosing_guards.drug_family(order.drug)
+
+
+def review_blocked(doses: list[ScheduledDose], thresholds=None) -> set[int]:
+    """Ids of the OST doses among `doses` whose `given` needs a clinician review first.
+
+    Three queries whatever the number of patients: the OST dose days before the
+    earliest dose, the last given instant, the last review."""
+    targets = [d for d in doses if _family(d.order)]
+    if not targets:
+        return set()
+    patient_ids = {d.patient_id for d in targets}
+    biggest = max(dosing_guards.merge_thresholds(thresholds)[_family(d.order)]["days"]
+                  for d in targets)
+    first_day = min(d.local_date for d in targets) - timedelta(days=biggest * MAX_EVERY_DAYS + 1)
+    last_day = max(d.local_date for d in targets)
+    history = db.session.execute(
+        select(ScheduledDose.patient_id, ScheduledDose.local_date, ScheduledDose.status,
+               MedicationOrder.drug, DoseAdministration.administered_at)
+        .join(MedicationOrder, ScheduledDose.order_id == MedicationOrder.id)
+        .outerjoin(DoseAdministration, and_(DoseAdministration.dose_id == ScheduledDose.id,
+                                            DoseAdministration.voided_at.is_(None),
+                                            DoseAdministration.outcome == "given"))
+        .where(ScheduledDose.patient_id.in_(patient_ids), MedicationOrder.programme == "ost",
+               ScheduledDose.local_date >= first_day, ScheduledDose.local_date <= last_day)).all()
+    reviews = dict(db.session.execute(
+        select(ClinicalReview.patient_id, func.max(ClinicalReview.reviewed_at))
+        .where(ClinicalReview.patient_id.in_(patient_ids), ClinicalReview.programme == "ost")
+        .group_by(ClinicalReview.patient_id)).all())
+    by_key: dict[tuple, list] = defaultdict(list)
+    for pid, day, status, drug, given_at in history:
+        by_key[(pid, dosing_guards.drug_family(drug, thresholds))].append((day, status, given_at))
+    blocked = set()
+    for dose in targets:
+        family = _family(dose.order)
+        days: dict[date, list[str]] = defaultdict(list)
+        last_given = None
+        for day, status, given_at in by_key[(dose.patient_id, family)]:
+            if day >= dose.local_date:
+                continue
+            # A past dose nobody recorded is a missed one, whether or not the
+            # scheduler has marked it yet.
+            days[day].append("missed" if status == "due" else status)
+            if given_at is not None and (last_given is None or given_at > last_given):
+                last_given = given_at
+        as_of = dose.local_date - timedelta(days=1)
+        streak = dosing_guards.consecutive_days_without_given(days, as_of)
+        review_at = reviews.get(dose.patient_id)
+        since = None
+        if review_at is not None:
+            tz = dose.facility.timezone
+            since = dosing_guards.consecutive_days_without_given(
+                days, as_of, after=schedule_rules.local_day(review_at, tz))
+        if dosing_guards.review_required(dose.order.drug, streak, review_at, last_given,
+                                         thresholds, missed_since_review=since):
+            blocked.add(dose.id)
+    return blocked
+
+
+def given_counts(doses: list[ScheduledDose]) -> dict[tuple[int, date], int]:
+    """(order lineage, local day) -> live `given` records, for the days of `doses`.
+    Counted over the whole lineage, so a new version or a transfer does not reset it."""
+    if not doses:
+        return {}
+    lineages = {d.order.lineage_id for d in doses}
+    days = {d.local_date for d in doses}
+    rows = db.session.execute(
+        select(MedicationOrder.lineage_id, ScheduledDose.local_date, func.count())
+        .select_from(DoseAdministration)
+        .join(ScheduledDose, DoseAdministration.dose_id == ScheduledDose.id)
+        .join(MedicationOrder, ScheduledDose.order_id == MedicationOrder.id)
+        .where(MedicationOrder.lineage_id.in_(lineages), ScheduledDose.local_date.in_(days),
+               DoseAdministration.voided_at.is_(None), DoseAdministration.outcome == "given")
+        .group_by(MedicationOrder.lineage_id, ScheduledDose.local_date)).all()
+    return {(lineage, day): n for lineage, day, n in rows}
+
+
+def already_given_today(doses: list[ScheduledDose]) -> set[int]:
+    """Ids of the not-yet-recorded doses whose `given` the double-dose guard refuses."""
+    counts = given_counts(doses)
+    return {d.id for d in doses if d.administration is None and dosing_guards.second_dose_same_day(
+        d.order.times_per_day, counts.get((d.order.lineage_id, d.local_date), 0))}
+
+
+# -- recording -------------------------------------------------------------------------
+
+def _staff(username: str | None) -> StaffUser | None:
+    if not username:
+        return None
+    return db.session.scalar(select(StaffUser).where(StaffUser.username == username))
+
+
+def _check_fields(dose: ScheduledDose, data: dict, *, now, late_limit) -> tuple[dict, StaffUser | None]:
+    errors: dict[str, list[str]] = {}
+    outcome = data["outcome"]
+    at = data.get("administered_at") or now
+    if at > now + CLOCK_SKEW:
+        errors.setdefault("administered_at", []).append("Cannot be in the future.")
+    elif at < now - late_limit:
+        errors.setdefault("administered_at", []).append(
+            f"A late entry may be at most {late_limit.days} days back.")
+    elif outcome == "given" and at < dose.due_at - EARLY_WINDOW:
+        errors.setdefault("administered_at", []).append("This dose is not due yet.")
+    if outcome != "given" and not (data.get("reason") or "").strip():
+        errors.setdefault("reason", []).append(f"Say why the dose was {outcome.replace('_', ' ')}.")
+    witness = None
+    if data.get("witnessed_by"):
+        witness = _staff(data["witnessed_by"])
+        if witness is None or witness.is_disabled or not (witness.roles & CLINICAL_ROLES):
+            errors.setdefault("witnessed_by", []).append("Not a nurse or clinician of this service.")
+    elif outcome == "given" and dose.order.administration == "witnessed":
+        errors.setdefault("witnessed_by", []).append("A witnessed dose needs the witness.")
+    if data.get("dose_given") is not None and data["dose_given"] <= 0:
+        errors.setdefault("dose_given", []).append("Must be more than zero.")
+    return errors, witness
+
+
+def _live_record_exists(dose: ScheduledDose) -> bool:
+    return db.session.scalar(select(DoseAdministration.id).where(
+        DoseAdministration.dose_id == dose.id, DoseAdministration.voided_at.is_(None))) is not None
+
+
+def record_administration(actor, dose: ScheduledDose, data: dict, *, now,
+                          late_limit: timedelta = LATE_ENTRY_LIMIT,
+                          thresholds=None) -> DoseAdministration:
+    """Record given / refused / held / not_available for a dose (see the module doc)."""
+    if dose.administration is not None:
+        raise Conflict("This dose has already been recorded; void that record to correct it.",
+                       code=ALREADY_RECORDED)
+    errors, witness = _check_fields(dose, data, now=now, late_limit=late_limit)
+    if errors:
+        raise ValidationFailed(errors)
+    outcome = data["outcome"]
+    if outcome == "given":
+        if dose.id in already_given_today([dose]):
+            if _live_record_exists(dose):  # recorded by someone else since we loaded it
+                raise Conflict("This dose has just been recorded by someone else.",
+                               code=ALREADY_RECORDED)
+            raise Conflict("This order's doses for the day have already been given.",
+                           code=ALREADY_GIVEN_TODAY)
+        if dose.id in review_blocked([dose], thresholds):
+            raise ValidationFailed(
+                {"outcome": ["Missed days reached the review threshold: a clinician must "
+                             "review her before she is dosed."]},
+                message="A clinician review is required before this dose.", code=REVIEW_REQUIRED)
+    at = data.get("administered_at") or now
+    late = at < now - LATE_AFTER
+    record = DoseAdministration(
+        dose_id=dose.id, order_id=dose.order_id, patient_id=dose.patient_id, outcome=outcome,
+        administered_at=at, recorded_at=now, recorded_by_id=getattr(actor, "id", None),
+        witnessed_by_id=witness.id if witness else None,
+        reason=(data.get("reason") or "").strip() or None,
+        dose_given=Decimal(str(data["dose_given"])) if data.get("dose_given") is not None else None,
+        late=late)
+    db.session.add(record)
+    try:
+        db.session.flush()
+    except IntegrityError:  # the live-record index: someone recorded it a moment ago
+        raise Conflict("This dose has just been recorded by someone else.",
+                       code=ALREADY_RECORDED) from None
+    previous = dose.status
+    dose.status = outcome
+    dose.status_at = now
+    db.session.expire(dose, ["administration"])
+    audit.record(actor, f"dose.{outcome}", entity="dose_administration", entity_id=record.id,
+                 patient_id=dose.patient_id, at=now,
+                 detail={"dose_id": dose.id, "late": late, "administered_at": at.isoformat(),
+                         "superseded_mark": previous if previous in ("missed", "absent") else None})
+    return record
+
+
+def void_administration(actor, dose: ScheduledDose, reason: str, *, now) -> DoseAdministration:
+    """Void the live record of a dose (a correction); the dose can then be recorded again."""
+    if not (reason or "").strip():
+        raise ValidationFailed({"reason": ["A correction needs a reason."]})
+    record = dose.administration
+    if record is None:
+        raise NotFound("This dose has no record to void.")
+    record.voided_at = now
+    record.voided_by_id = getattr(actor, "id", None)
+    record.void_reason = reason.strip()
+    dose.status = "due"
+    dose.status_at = now
+    db.session.flush()
+    db.session.expire(dose, ["administration"])
+    audit.record(actor, "dose.void", entity="dose_administration", entity_id=record.id,
+                 patient_id=dose.patient_id, at=now, detail={"dose_id": dose.id,
+                                                             "reason": record.void_reason})
+    return record

@@ -1,0 +1,161 @@
+"""Scheduled doses: generating them (one set-based function for any window) and
+reading them for the ward MAR and the patient's MAR.
+
+`generate_doses` is what the scheduler calls; the MAR routes call it for the
+day they show, so the MAR works before the scheduler runs. Generation is
+idempotent: (order, due instant) is unique and only missing rows are inserted
+(ON CONFLICT DO NOTHING, so two generators at once do not collide either).
+"""
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import joinedload
+
+from ..extensions import db
+from ..models.facilities import Facility
+from ..models.medication import DoseAdministration, MedicationOrder, ScheduledDose
+from ..models.patients import CustodyEpisode, Patient
+from ..rules import schedule as schedule_rules
+from .custody import on_custody_event
+
+# A patient has doses while her custody episode is open, also at court, in hospital
+# or in transfer (the scheduler marks those absent): the dose then still takes a
+# late entry if she was dosed before leaving.
+IN_CUSTODY = ("in_custody", "out_at_court", "out_at_hospital", "in_transfer")
+ABSENT_WHERE = {"out_at_court": "at court", "out_at_hospital": "in hospital",
+                "in_transfer": "in transfer", "released": "released"}
+
+
+def _insert(session):
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(ScheduledDose).on_conflict_do_nothing(
+            index_elements=["order_id", "due_at"])
+    if dialect == "sqlite":
+        return sqlite.insert(ScheduledDose).on_conflict_do_nothing(
+            index_elements=["order_id", "due_at"])
+    raise RuntimeError(f"unsupported database {dialect}")
+
+
+def generate_doses(session, window_start: datetime, window_end: datetime, now: datetime, *,
+                   facility_id: int | None = None, patient_ids=None) -> int:
+    """Create the missing doses due in [window_start, window_end) of every
+    dose-based order (not keep-on-person) of patients in custody, in the time zone
+    of the facility each patient is in, and only from her admission on. Returns
+    how many rows were inserted."""
+    query = (
+        select(MedicationOrder, Patient.facility_id, Patient.ward_id, Facility.timezone,
+               CustodyEpisode.admitted_at)
+        .join(Patient, MedicationOrder.patient_id == Patient.id)
+        .join(Facility, Patient.facility_id == Facility.id)
+        .join(CustodyEpisode, and_(CustodyEpisode.patient_id == Patient.id,
+                                   CustodyEpisode.released_at.is_(None)))
+        .where(Patient.custody_status.in_(IN_CUSTODY),
+               MedicationOrder.administration != "keep_on_person",
+               MedicationOrder.start_at < window_end,
+               or_(MedicationOrder.end_at.is_(None), MedicationOrder.end_at > window_start)))
+    if facility_id is not None:
+        query = query.where(Patient.facility_id == facility_id)
+    if patient_ids is not None:
+        query = query.where(Patient.id.in_(list(patient_ids)))
+    rows = session.execute(query).all()
+    if not rows:
+        return 0
+    existing = set(session.execute(
+        select(ScheduledDose.order_id, ScheduledDose.due_at).where(
+            ScheduledDose.order_id.in_([r[0].id for r in rows]),
+            ScheduledDose.due_at >= window_start, ScheduledDose.due_at < window_end)).all())
+    new = []
+    for order, fac_id, ward_id, tz, admitted_at in rows:
+        start = max(order.start_at, admitted_at)
+        for due in schedule_rules.due_instants(order.times, order.every_days, start,
+                                               order.end_at, tz, window_start, window_end):
+            if (order.id, due) in existing:
+                continue
+            new.append(dict(order_id=order.id, patient_id=order.patient_id, facility_id=fac_id,
+                            ward_id=ward_id, due_at=due,
+                            local_date=schedule_rules.local_day(due, tz), status="due"))
+    if new:
+        # Core insert: UtcDateTime still converts the instants.
+        session.execute(_insert(session), new)
+    return len(new)
+
+
+@on_custody_event
+def _follow_the_patient(actor, patient, event, *, now):
+    """Doses not yet due move with her when she arrives (transfer in, new ward):
+    the receiving ward's MAR shows them, and her given doses stay where given."""
+    if event.type not in ("transfer_in", "admission") or patient.facility_id is None:
+        return
+    db.session.flush()
+    db.session.execute(
+        update(ScheduledDose).where(ScheduledDose.patient_id == patient.id,
+                                    ScheduledDose.status == "due",
+                                    ScheduledDose.due_at >= event.occurred_at)
+        .values(facility_id=patient.facility_id, ward_id=patient.ward_id)
+        .execution_options(synchronize_session=False))
+
+
+def _with_everything(query):
+    return query.options(
+        joinedload(ScheduledDose.patient).joinedload(Patient.ward),
+        joinedload(ScheduledDose.order),
+        joinedload(ScheduledDose.administration).joinedload(DoseAdministration.recorded_by),
+        joinedload(ScheduledDose.administration).joinedload(DoseAdministration.witnessed_by),
+    )
+
+
+def ward_doses(facility: Facility, ward_id: int | None, day: date, *, round_at: datetime | None,
+               now) -> list[ScheduledDose]:
+    """The MAR of a facility (or one ward) for a local day: generated if missing,
+    then read in one query with patients, orders and live administrations."""
+    start, end = schedule_rules.local_day_bounds(day, facility.timezone)
+    generate_doses(db.session, start, end, now, facility_id=facility.id)
+    query = select(ScheduledDose).where(ScheduledDose.facility_id == facility.id,
+                                        ScheduledDose.local_date == day)
+    if ward_id is not None:
+        query = query.where(ScheduledDose.ward_id == ward_id)
+    if round_at is not None:
+        query = query.where(ScheduledDose.due_at == round_at)
+    query = _with_everything(query).join(ScheduledDose.patient).order_by(
+        ScheduledDose.due_at, Patient.family_name, Patient.given_name, ScheduledDose.id)
+    return db.session.scalars(query).unique().all()
+
+
+def patient_doses(patient: Patient, first: date, last: date, *, now) -> list[ScheduledDose]:
+    """A patient's doses on local days first..last (generated if missing)."""
+    if patient.facility is not None and patient.custody_status in IN_CUSTODY:
+        tz = patient.facility.timezone
+        start, _ = schedule_rules.local_day_bounds(first, tz)
+        _, end = schedule_rules.local_day_bounds(last, tz)
+        end = min(end, schedule_rules.local_day_bounds(schedule_rules.local_day(now, tz), tz)[1])
+        if start < end:
+            generate_doses(db.session, start, end, now, patient_ids={patient.id})
+    query = select(ScheduledDose).where(ScheduledDose.patient_id == patient.id,
+                                        ScheduledDose.local_date >= first,
+                                        ScheduledDose.local_date <= last)
+    return db.session.scalars(_with_everything(query).order_by(ScheduledDose.due_at,
+                                                                 ScheduledDose.id)).unique().all()
+
+
+def load_dose(actor, dose_id: int, *, for_update=False) -> ScheduledDose:
+    from ..authz import ensure_patient_visible
+    from ..errors import NotFound
+    dose = db.session.get(ScheduledDose, dose_id)
+    if dose is None:
+        raise NotFound("No such dose.")
+    try:
+        ensure_patient_visible(actor, dose.patient)
+    except NotFound:
+        raise NotFound("No such dose.") from None
+    return dose
+
+
+def where_absent(patient: Patient) -> str | None:
+    """'at court', 'in hospital', 'in transfer' when she is away now, else None."""
+    return ABSENT_WHERE.get(patient.custody_status)
+
+
+def default_range(today: date) -> tuple[date, date]:
+    return today - timedelta(days=6), today

@@ -1,0 +1,184 @@
+"""The pill-pass page, the patient's MAR grid and the medication panel, as a
+nurse or clinician sees them (JavaScript off: plain forms, redirect to the row)."""
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event
+
+from prisoncare.extensions import db
+from prisoncare.models.medication import DoseAdministration
+from prisoncare.services import orders
+from tests.conftest import NOW
+from tests.factories import admit, make_patient
+from tests.services.test_mar_orders import ost, staff
+from tests.web.helpers import get, location_path, login, submit
+
+from .test_pages import logged_in  # noqa: F401  (fixture)
+
+
+def on_methadone(app, number, given="Olena", family="Kovalenko", start_days=1, ward="A"):
+    with app.app_context():
+        patient = make_patient(number, facility="FAC-A", given=given, family=family)
+        admit(patient, ward=ward, at=NOW - timedelta(days=20))
+        orders.create_order(staff("clinician.a"), patient,
+                            ost(start_at=NOW - timedelta(days=start_days)), now=NOW)
+        db.session.commit()
+        return patient.id
+
+
+def row(page, prison_number):
+    return next(tr for tr in page.find_all("tr") if tr.get("data-prison-number") == prison_number)
+
+
+def test_the_pill_pass_shows_who_is_due(app, world, logged_in):
+    on_methadone(app, "PP-1")
+    page = get(logged_in("nurse.a"), "/mar/pill-pass?date=2026-03-10")
+    assert page.status == 200 and page.in_layout()
+    assert "Pill pass" in page.h1 and "2026-03-10" in page.h1
+    tr = row(page, "PP-1")
+    assert "Kovalenko, Olena" in tr.text and "Methadone oral solution 60 mg oral" in tr.text
+    assert "08:00" in tr.text and "due" in tr.text
+    assert "status-due" in tr.get("class")
+    form = tr.find("form")
+    assert form.find("select", name="outcome") is not None
+    assert form.find("input", name="witnessed_by").get("value") == "nurse.a"
+    assert page.label_for("scan") == "Prison number (type or scan)"
+    assert ("script", "src", "/static/pillpass.js") in page.assets()
+
+
+def test_recording_without_javascript_comes_back_to_the_row(app, world, logged_in):
+    on_methadone(app, "PP-1")
+    client = logged_in("nurse.a")
+    page = get(client, "/mar/pill-pass?date=2026-03-10")
+    dose_id = row(page, "PP-1").get("data-dose-id")
+    resp = submit(client, page, {"outcome": "given", "witnessed_by": "clinician.a"},
+                  action=f"/mar/doses/{dose_id}/administration")
+    assert resp.status == 302
+    assert location_path(resp.resp) == "/mar/pill-pass?date=2026-03-10"
+    assert resp.resp.headers["Location"].endswith(f"#dose-{dose_id}")
+    page = get(client, "/mar/pill-pass?date=2026-03-10")
+    tr = row(page, "PP-1")
+    assert "status-given" in tr.get("class"), page.flashes()
+    assert "given 12:00 by nurse.a, witness clinician.a" in tr.text
+    assert tr.find("form") is None
+    assert any("given recorded" in f for f in page.flashes())
+
+
+def test_a_refused_record_without_reason_is_explained(app, world, logged_in):
+    on_methadone(app, "PP-1")
+    client = logged_in("nurse.a")
+    page = get(client, "/mar/pill-pass?date=2026-03-10")
+    dose_id = row(page, "PP-1").get("data-dose-id")
+    resp = submit(client, page, {"outcome": "refused"}, action=f"/mar/doses/{dose_id}/administration")
+    assert resp.status == 302 and resp.resp.headers["Location"].endswith(f"#dose-{dose_id}")
+    page = get(client, "/mar/pill-pass?date=2026-03-10")
+    assert any("reason" in f for f in page.flashes())
+    with app.app_context():
+        assert db.session.query(DoseAdministration).count() == 0
+
+
+def test_scanning_a_prison_number_goes_to_the_row(app, world, logged_in):
+    on_methadone(app, "PP-1")
+    client = logged_in("nurse.a")
+    resp = client.get("/mar/pill-pass?date=2026-03-10&find=pp-1")
+    assert resp.status_code == 302 and "#dose-" in resp.headers["Location"]
+    page = get(client, "/mar/pill-pass?date=2026-03-10&find=NOPE")
+    assert any("No dose for prison number NOPE" in f for f in page.flashes())
+
+
+def test_blocked_and_absent_patients_are_shown_before_the_nurse_acts(app, world, logged_in):
+    on_methadone(app, "PP-1", start_days=6)             # four unrecorded days: review required
+    absent_id = on_methadone(app, "PP-2", given="Iryna", family="Bondar")
+    with app.app_context():
+        from prisoncare.models import Patient
+        from prisoncare.services import custody
+        from tests.factories import SYSTEM
+        custody.record_event(SYSTEM, db.session.get(Patient, absent_id),
+                             {"type": "court_out", "occurred_at": NOW}, now=NOW)
+        db.session.commit()
+    page = get(logged_in("nurse.a"), "/mar/pill-pass?date=2026-03-10")
+    blocked = row(page, "PP-1")
+    assert "Review required" in blocked.text
+    given = blocked.find("option", value="given")
+    assert given.has("disabled")
+    away = row(page, "PP-2")
+    assert "Absent: at court" in away.text and "is-absent" in away.get("class")
+
+
+def test_the_patient_page_panel_and_the_mar_grid(app, world, logged_in):
+    pid = on_methadone(app, "PP-1")
+    client = logged_in("clinician.a")
+    page = get(client, f"/patients/{pid}")
+    panel = page.by_id("medication")
+    assert panel is not None and "Methadone oral solution 60 mg oral" in panel.text
+    assert "OST" in panel.text and "witnessed" in panel.text
+    page = get(client, f"/mar/patients/{pid}?week=2026-03-10&weeks=1")
+    assert page.status == 200 and "MAR" in page.h1
+    assert "Methadone oral solution 60 mg oral · 08:00" in page.text
+    assert "Tue 10.03" in page.text
+    assert len(page.find_all("section", class_="week")) == 1
+
+
+def test_a_clinician_prescribes_and_reviews_from_the_patient_page(app, world, logged_in):
+    with app.app_context():
+        patient = make_patient("PP-9", facility="FAC-A")
+        admit(patient, at=NOW - timedelta(days=2))
+        db.session.commit()
+        pid = patient.id
+    client = logged_in("clinician.a")
+    page = get(client, f"/patients/{pid}")
+    resp = submit(client, page, {"programme": "art", "drug": "TLD", "dose": "1", "unit": "tablet",
+                                 "route": "oral", "times": "09:00", "every_days": "1",
+                                 "administration": "nurse_administered"},
+                  action=f"/mar/patients/{pid}/orders")
+    assert resp.status == 302
+    page = get(client, f"/patients/{pid}")
+    assert "TLD 1 tablet oral" in page.by_id("medication").text
+    resp = submit(client, page, {"programme": "art", "note": "Adherence discussed"},
+                  action=f"/mar/patients/{pid}/reviews")
+    assert resp.status == 302
+    page = get(client, f"/patients/{pid}")
+    assert "Review recorded." in page.flashes()
+
+
+def test_the_nurse_sees_no_prescribing_form(app, world, logged_in):
+    pid = on_methadone(app, "PP-1")
+    page = get(logged_in("nurse.a"), f"/patients/{pid}")
+    assert "Prescribe" not in page.by_id("medication").text
+
+
+def count_queries(app, client, path):
+    with app.app_context():
+        engine = db.engine
+    seen = []
+
+    def on_execute(*args):
+        seen.append(args[2])
+
+    event.listen(engine, "before_cursor_execute", on_execute)
+    try:
+        resp = client.get(path)
+    finally:
+        event.remove(engine, "before_cursor_execute", on_execute)
+    assert resp.status_code == 200
+    return seen
+
+
+def test_query_count_does_not_grow_with_the_ward(app, world, logged_in):
+    client = logged_in("nurse.a")
+    for i in range(2):
+        on_methadone(app, f"Q-{i}")
+    client.get("/mar/pill-pass?date=2026-03-10")        # generates the day's doses
+    few = count_queries(app, client, "/mar/pill-pass?date=2026-03-10")
+    for i in range(2, 10):
+        on_methadone(app, f"Q-{i}")
+    client.get("/mar/pill-pass?date=2026-03-10")
+    many = count_queries(app, client, "/mar/pill-pass?date=2026-03-10")
+    import re
+    from collections import Counter
+
+    def shapes(statements):
+        return Counter(re.sub(r"\((\?|%\(\w+\)s)(, (\?|%\(\w+\)s))*\)", "(...)", s)[:160]
+                       for s in statements)
+    grown = shapes(many) - shapes(few)
+    assert len(many) == len(few), grown
