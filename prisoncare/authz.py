@@ -33,14 +33,20 @@ class Permission(str, Enum):
     REVIEW_WRITE = "medication:review:write"
     ALERT_READ = "alert:worklist:read"
     ALERT_ACT = "alert:worklist:act"
+    INTERRUPTION_READ = "medication:interruption:read"
+    SRH_READ = "patient:srh:read"
+    SRH_WRITE = "patient:srh:write"
+    # "Bangkok Rule 22/24 protections apply", without any diagnosis.
+    PROTECTION_FLAGS_READ = "patient:protection:read"
     AUDIT_READ = "audit:log:read"
 
 
 P = Permission
-_READ_PATIENTS = {P.FACILITY_READ, P.PATIENT_READ, P.CUSTODY_READ}
+_READ_PATIENTS = {P.FACILITY_READ, P.PATIENT_READ, P.CUSTODY_READ, P.PROTECTION_FLAGS_READ}
 
 _CARE = {P.CLINICAL_READ, P.CONFIDENTIAL_READ, P.CHECKLIST_STATUS_READ, P.CHECKLIST_ANSWER,
-         P.COMMUNITY_MED_WRITE, P.MAR_READ, P.MAR_RECORD, P.ALERT_READ, P.ALERT_ACT}
+         P.COMMUNITY_MED_WRITE, P.MAR_READ, P.MAR_RECORD, P.ALERT_READ, P.ALERT_ACT,
+         P.INTERRUPTION_READ, P.SRH_READ, P.SRH_WRITE}
 _ALERTS = {P.ALERT_READ, P.ALERT_ACT}
 
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
@@ -49,7 +55,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     # Release planning needs the medication record, not the confidential answers.
     "release_officer": frozenset(_READ_PATIENTS | _ALERTS | {P.CLINICAL_READ, P.MAR_READ,
                                                              P.CHECKLIST_STATUS_READ}),
-    "auditor": frozenset(_READ_PATIENTS | {P.AUDIT_READ, P.CHECKLIST_STATUS_READ, P.ALERT_READ}),
+    "auditor": frozenset(_READ_PATIENTS | {P.AUDIT_READ, P.CHECKLIST_STATUS_READ, P.ALERT_READ,
+                                           P.INTERRUPTION_READ}),
     # Custody staff see demographics, the timeline and whether a checklist is
     # complete or overdue, never clinical data.
     "custody": frozenset(_READ_PATIENTS | _ALERTS | {P.PATIENT_CREATE, P.CUSTODY_WRITE,

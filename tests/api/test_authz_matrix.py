@@ -54,8 +54,10 @@ FOUNDATION = {
 from .matrix_alerts import ROWS as ALERTS  # noqa: E402
 from .matrix_intake import ROWS as INTAKE  # noqa: E402
 from .matrix_mar import ROWS as MAR  # noqa: E402
+from .matrix_scheduler import ROWS as SCHEDULER  # noqa: E402
+from .matrix_srh import ROWS as SRH  # noqa: E402
 
-MATRIX = {**FOUNDATION, **INTAKE, **MAR, **ALERTS}
+MATRIX = {**FOUNDATION, **INTAKE, **MAR, **ALERTS, **SCHEDULER, **SRH}
 
 IGNORED_ENDPOINTS = {"static"}
 

@@ -16,7 +16,8 @@ COMMON_ERRORS = (400, 401, 403, 404, 409, 422)
 
 
 def register_api(app):
-    from . import alerts, audit_log, custody, facilities, intake, mar, patients, session
+    from . import (alerts, audit_log, custody, facilities, intake, interruptions, mar, patients,
+                   session, srh)
 
     api.init_app(app, spec_kwargs={
         "info": {"description": "prisoncare: continuity of OST, ART, TB, HCV and SRH care "
@@ -27,5 +28,6 @@ def register_api(app):
         }},
         "security": [{"bearer": []}, {"session": []}],
     })
-    for module in (session, facilities, patients, custody, intake, mar, alerts, audit_log):
+    for module in (session, facilities, patients, custody, intake, mar, alerts, interruptions,
+                   srh, audit_log):
         api.register_blueprint(module.blp, url_prefix="/api/v1")

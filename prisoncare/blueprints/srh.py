@@ -1,0 +1,4 @@
+"""Sexual and reproductive health pages (issue 6)."""
+from flask import Blueprint
+
+bp = Blueprint("srh", __name__)

@@ -1,0 +1,1 @@
+"""Treatment interruption episodes computed by the scheduler (issue 5)."""

@@ -1,0 +1,1 @@
+"""Sexual and reproductive health records (issue 6)."""
