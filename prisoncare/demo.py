@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from .extensions import db
-from .models import Facility, Patient, StaffUser
+from .models import Patient, StaffUser
 from .services import custody, facilities, patients, users
 
 DEMO_PASSWORD = "demo-password-123"

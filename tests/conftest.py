@@ -79,6 +79,11 @@ def app(database_url):
     context (and `g`) as in production. Use `ctx` to work with the database."""
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url)
     yield app
+    wipe(app)
+
+
+def wipe(app):
+    """Delete every row (children first) and close the connections."""
     with app.app_context():
         db.session.remove()
         with db.engine.begin() as conn:

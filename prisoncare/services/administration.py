@@ -8,7 +8,7 @@ already recorded); a dose more than EARLY_WINDOW before it is due is 422
 `not_yet_due`.
 """
 from collections import defaultdict
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import and_, func, select

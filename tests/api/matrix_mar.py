@@ -1,6 +1,6 @@
 """Rows of the role x route matrix for the MAR routes (see test_authz_matrix.py,
 which fills every id in with a real patient, order and dose)."""
-from .matrix_common import ALL, ROLES, only  # noqa: F401
+from .matrix_common import ROLES, only
 
 TO_LOGIN = {r: "login" for r in ROLES}
 MAR_READERS = only("nurse", "clinician", "release_officer")

@@ -12,8 +12,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from prisoncare import create_app
-from prisoncare.extensions import db
-from tests.conftest import skip_or_fail
+from tests.conftest import skip_or_fail, wipe
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -45,12 +44,7 @@ def live_app(sqlite_url):
     with app.app_context():
         world = build_world()
     yield app, world
-    with app.app_context():
-        db.session.remove()
-        with db.engine.begin() as conn:
-            for table in reversed(db.metadata.sorted_tables):
-                conn.execute(table.delete())
-        db.engine.dispose()
+    wipe(app)
 
 
 @pytest.fixture

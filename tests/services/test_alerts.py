@@ -4,7 +4,6 @@ from datetime import timedelta
 
 import pytest
 
-from prisoncare import clock
 from prisoncare.errors import Conflict
 from prisoncare.extensions import db
 from prisoncare.models import Alert, StaffUser

@@ -11,17 +11,7 @@ from prisoncare.extensions import db
 from prisoncare.models.intake import ChecklistAnswer, ChecklistInstance
 from tests.conftest import NOW
 from tests.factories import admit, make_patient
-from tests.web.helpers import get, login, submit
-
-
-@pytest.fixture
-def logged_in(app, world):
-    def make(username):
-        client = app.test_client()
-        resp = login(client, username)
-        assert resp.status == 302, resp.html
-        return client
-    return make
+from tests.web.helpers import get, submit
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 nurse or clinician sees them (JavaScript off: plain forms, redirect to the row)."""
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import event
 
 from prisoncare.extensions import db
@@ -11,9 +10,7 @@ from prisoncare.services import orders
 from tests.conftest import NOW
 from tests.factories import admit, make_patient
 from tests.services.test_mar_orders import ost, staff
-from tests.web.helpers import get, location_path, login, submit
-
-from .test_pages import logged_in  # noqa: F401  (fixture)
+from tests.web.helpers import get, location_path, submit
 
 
 def on_methadone(app, number, given="Olena", family="Kovalenko", start_days=1, ward="A"):

@@ -13,19 +13,6 @@ from tests.web.helpers import Page, get, location_path, login, submit
 
 
 @pytest.fixture
-def logged_in(app, world):
-    """logged_in("nurse.a") -> a test client logged in through the login form."""
-
-    def make(username):
-        client = app.test_client()
-        resp = login(client, username)
-        assert resp.status == 302, resp.html
-        return client
-
-    return make
-
-
-@pytest.fixture
 def patient_a(app, world):
     """A woman registered in FAC-A, never admitted: her id."""
     with app.app_context():
