@@ -47,10 +47,10 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from .blueprints import admin, alerts, auth, home, intake, mar, patients, srh
+    from .blueprints import admin, alerts, auth, home, intake, mar, patients, release, srh
     from .blueprints.api import register_api
 
-    for module in (auth, home, patients, intake, mar, alerts, srh, admin):
+    for module in (auth, home, patients, intake, mar, alerts, srh, release, admin):
         app.register_blueprint(module.bp)
     register_api(app)
     from .templating import init_templating

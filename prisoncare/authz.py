@@ -34,6 +34,9 @@ class Permission(str, Enum):
     ALERT_READ = "alert:worklist:read"
     ALERT_ACT = "alert:worklist:act"
     INTERRUPTION_READ = "medication:interruption:read"
+    RELEASE_READ = "release:plan:read"
+    RELEASE_WRITE = "release:plan:write"
+    PROVIDER_MANAGE = "release:provider:manage"
     SRH_READ = "patient:srh:read"
     SRH_WRITE = "patient:srh:write"
     # "Bangkok Rule 22/24 protections apply", without any diagnosis.
@@ -50,11 +53,13 @@ _CARE = {P.CLINICAL_READ, P.CONFIDENTIAL_READ, P.CHECKLIST_STATUS_READ, P.CHECKL
 _ALERTS = {P.ALERT_READ, P.ALERT_ACT}
 
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
-    "nurse": frozenset(_READ_PATIENTS | _CARE | {P.PATIENT_CREATE}),
-    "clinician": frozenset(_READ_PATIENTS | _CARE | {P.PATIENT_CREATE, P.ORDER_WRITE, P.REVIEW_WRITE}),
+    "nurse": frozenset(_READ_PATIENTS | _CARE | {P.PATIENT_CREATE, P.RELEASE_READ}),
+    "clinician": frozenset(_READ_PATIENTS | _CARE | {P.PATIENT_CREATE, P.ORDER_WRITE, P.REVIEW_WRITE,
+                                                     P.RELEASE_READ, P.RELEASE_WRITE}),
     # Release planning needs the medication record, not the confidential answers.
     "release_officer": frozenset(_READ_PATIENTS | _ALERTS | {P.CLINICAL_READ, P.MAR_READ,
-                                                             P.CHECKLIST_STATUS_READ}),
+                                                             P.CHECKLIST_STATUS_READ,
+                                                             P.RELEASE_READ, P.RELEASE_WRITE}),
     "auditor": frozenset(_READ_PATIENTS | {P.AUDIT_READ, P.CHECKLIST_STATUS_READ, P.ALERT_READ,
                                            P.INTERRUPTION_READ}),
     # Custody staff see demographics, the timeline and whether a checklist is
@@ -62,7 +67,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     "custody": frozenset(_READ_PATIENTS | _ALERTS | {P.PATIENT_CREATE, P.CUSTODY_WRITE,
                                                      P.CHECKLIST_STATUS_READ}),
     # IT administrators manage users and facilities and see no patient data.
-    "admin": frozenset({P.FACILITY_READ, P.FACILITY_MANAGE, P.USER_MANAGE}),
+    "admin": frozenset({P.FACILITY_READ, P.FACILITY_MANAGE, P.USER_MANAGE, P.PROVIDER_MANAGE}),
 }
 CLINICAL_ROLES = frozenset({"nurse", "clinician"})
 

@@ -55,9 +55,10 @@ from .matrix_alerts import ROWS as ALERTS  # noqa: E402
 from .matrix_intake import ROWS as INTAKE  # noqa: E402
 from .matrix_mar import ROWS as MAR  # noqa: E402
 from .matrix_scheduler import ROWS as SCHEDULER  # noqa: E402
+from .matrix_release import ROWS as RELEASE  # noqa: E402
 from .matrix_srh import ROWS as SRH  # noqa: E402
 
-MATRIX = {**FOUNDATION, **INTAKE, **MAR, **ALERTS, **SCHEDULER, **SRH}
+MATRIX = {**FOUNDATION, **INTAKE, **MAR, **ALERTS, **SCHEDULER, **SRH, **RELEASE}
 
 IGNORED_ENDPOINTS = {"static"}
 

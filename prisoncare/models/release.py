@@ -1,0 +1,1 @@
+"""Release plans, community providers, consents and follow-up (issue 7)."""
