@@ -242,9 +242,41 @@ def scheduler_run():
         pass
 
 
+audit_cli = AppGroup("audit", help="The tamper-evident access log.")
+
+
+@audit_cli.command("seal")
+@click.option("--now", "now_text", metavar="INSTANT", help="Seal as if it were this instant.")
+def audit_seal(now_text):
+    """Link the access log's recent entries into the hash chain (the scheduler does this too)."""
+    from .services import audit_chain
+    now = parse_instant(now_text) if now_text else clock.now()
+    sealed = audit_chain.seal(now=now)
+    db.session.commit()
+    click.echo(f"sealed {sealed} entries")
+
+
+@audit_cli.command("verify")
+def audit_verify():
+    """Recompute the hash chain; exit 1 if any entry was changed or deleted."""
+    from .services import audit_chain
+    result = audit_chain.verify(now=clock.now())
+    for problem in result.problems:
+        click.echo(f"BROKEN: {problem}")
+    if result.unsealed:
+        click.echo(f"warning: {result.unsealed} entries are waiting to be sealed "
+                   "(is the scheduler running?)")
+    state = "intact" if result.ok else "BROKEN"
+    click.echo(f"audit log: {result.checked} entries checked, chain {state}; "
+               f"head {result.head_seq} {result.head_hash}")
+    if not result.ok:
+        raise SystemExit(1)
+
+
 def init_commands(app):
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(serve_command)
     app.cli.add_command(sweep_command)
     app.cli.add_command(scheduler_cli)
+    app.cli.add_command(audit_cli)

@@ -1,13 +1,13 @@
 """The data model, one module per domain. Importing this package registers every
 table with the metadata (Alembic and the tests rely on that)."""
 from .alerts import Alert, SchedulerLock
-from .audit import AuditEntry
+from .audit import AuditChainHead, AuditEntry
 from .facilities import Facility, Ward
 from .patients import CustodyEpisode, CustodyEvent, Patient
 from .staff import ApiToken, StaffSession, StaffUser, UserFacility, UserRole
 from . import intake, interruptions, medication, release, srh  # noqa: E402,F401  (their tables)
 
 __all__ = [
-    "Alert", "SchedulerLock", "ApiToken", "AuditEntry", "CustodyEpisode", "CustodyEvent", "Facility", "Patient",
+    "Alert", "AuditChainHead", "SchedulerLock", "ApiToken", "AuditEntry", "CustodyEpisode", "CustodyEvent", "Facility", "Patient",
     "StaffSession", "StaffUser", "UserFacility", "UserRole", "Ward",
 ]

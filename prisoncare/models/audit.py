@@ -27,3 +27,20 @@ class AuditEntry(db.Model):
     patient_id: Mapped[int | None] = mapped_column(ForeignKey("patient.id"))
     remote_addr: Mapped[str | None] = mapped_column(String(64))
     detail: Mapped[dict | None] = mapped_column(JSON)
+    # The hash chain, filled in by the sealer (services/audit_chain.py) in
+    # chain_seq order: changing or deleting a sealed entry breaks the chain.
+    chain_seq: Mapped[int | None] = mapped_column(unique=True)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    entry_hash: Mapped[str | None] = mapped_column(String(64))
+
+
+class AuditChainHead(db.Model):
+    """The last sealed entry. Print its hash somewhere else now and then (paper,
+    another system): with it, even a rewrite of the whole chain is detected."""
+
+    __tablename__ = "audit_chain_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    last_seq: Mapped[int] = mapped_column(default=0)
+    last_hash: Mapped[str] = mapped_column(String(64))
+    sealed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -45,6 +45,7 @@ FOUNDATION = {
     ("POST", "/patients/new"): (only("nurse", "clinician", "custody"), "login"),
     ("GET", "/patients/<int:patient_id>"): (PATIENT_READERS, "login"),
     ("POST", "/patients/<int:patient_id>/custody-events"): (only("custody"), "login"),
+    ("GET", "/audit"): (only("auditor"), "login"),
     ("GET", "/admin/users"): (only("admin"), "login"),
     ("POST", "/admin/users"): (only("admin"), "login"),
     ("POST", "/admin/users/<username>/disable"): (only("admin"), "login"),

@@ -539,7 +539,7 @@ def test_admins_see_no_patients(logged_in, patient_a):
     ("clinician.a", ["Home", "Patients", "Register", "Pill pass", "Checklists"]),
     ("custody.a", ["Home", "Patients", "Register", "Checklists"]),
     ("release_officer.a", ["Home", "Patients", "Checklists"]),
-    ("auditor.a", ["Home", "Patients", "Checklists"]),
+    ("auditor.a", ["Home", "Patients", "Checklists", "Access log"]),
     ("admin.a", ["Home", "Users"]),
 ])
 def test_the_menu_fits_the_role(logged_in, username, links):
@@ -594,3 +594,15 @@ def test_pages_load_nothing_from_the_internet(app, logged_in, patient_a):
     assert css.status_code == 200
     text = css.get_data(as_text=True)
     assert "http:" not in text and "https:" not in text and "@import" not in text
+
+
+def test_the_auditor_filters_the_access_log_by_patient_and_user(app, logged_in, patient_a):
+    nurse = logged_in("nurse.a")
+    nurse.get(f"/patients/{patient_a}")
+    page = get(logged_in("auditor.a"), f"/audit?patient={patient_a}&user=nurse.a")
+    assert page.status == 200 and page.h1 == "Access log"
+    rows = [[td.text.strip() for td in tr.find_all("td")] for tr in page.find("tbody").find_all("tr")]
+    assert rows and {r[1] for r in rows} == {"nurse.a"}
+    assert any(r[2] == "patient.read" and r[4] == str(patient_a) for r in rows)
+    assert get(logged_in("auditor.a"), "/audit?from=2026-03-11").find("tbody") is None
+    assert logged_in("nurse.a").get("/audit").status_code == 403
