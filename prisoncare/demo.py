@@ -79,6 +79,68 @@ def _story(code, ward, story, now):
     return events
 
 
+# prison number -> (programme, drug, dose, unit, times, administration); community
+# treatment she reported; and which past doses were not simply given.
+DEMO_ORDERS = {
+    "DEMO-0001": ("ost", "methadone", 60, "mg", ["08:00"], "witnessed"),
+    "DEMO-0002": ("art", "dolutegravir/lamivudine/tenofovir (TLD)", 1, "tablet", ["20:00"],
+                  "nurse_administered"),
+    "DEMO-0003": ("ost", "buprenorphine", 8, "mg", ["08:00"], "witnessed"),
+    "DEMO-0006": ("ost", "methadone", 80, "mg", ["08:00"], "witnessed"),
+    "DEMO-0007": ("art", "dolutegravir/lamivudine/tenofovir (TLD)", 1, "tablet", ["20:00"],
+                  "nurse_administered"),
+}
+DEMO_COMMUNITY = {
+    "DEMO-0001": ("ost", "methadone", 60, "mg", "clinic_confirmed", "Fictional Harm Reduction Clinic"),
+    "DEMO-0002": ("art", "dolutegravir/lamivudine/tenofovir (TLD)", 1, "tablet", "prescription_seen",
+                  "Fictional AIDS Centre"),
+    # Reported at admission, no order yet: the patient page shows the 24-hour target.
+    "DEMO-0004": ("ost", "methadone", 40, "mg", "patient_report", None),
+}
+DEMO_NOT_GIVEN_DAYS = {"DEMO-0003": {1: "refused"}, "DEMO-0006": {1: None, 2: None}}
+
+
+def _staff(username):
+    return db.session.scalar(select(StaffUser).where(StaffUser.username == username))
+
+
+def _medication(patient, number, admitted_at, now):
+    """Community treatment, an order from the demo clinician, and the past doses
+    recorded by the demo nurse at the time they were due."""
+    from .models.medication import ScheduledDose
+    from .services import administration, community_medication, orders
+    if number in DEMO_COMMUNITY:
+        programme, drug, dose, unit, source, clinic = DEMO_COMMUNITY[number]
+        community_medication.record_community_medication(_staff("nurse.demo") or patient, patient, dict(
+            programme=programme, drug=drug, dose=dose, unit=unit, source=source, clinic=clinic,
+            last_dose_at=admitted_at - timedelta(hours=20)), now=admitted_at + timedelta(hours=1))
+    if number not in DEMO_ORDERS:
+        return
+    programme, drug, dose, unit, times, mode = DEMO_ORDERS[number]
+    women = patient.facility.code == "DEMO-WPT"
+    clinician = _staff("clinician.demo" if women else "clinician.men")
+    nurse = _staff("nurse.demo") if women else clinician  # who doses in that facility
+    order = orders.create_order(clinician, patient, dict(
+        programme=programme, drug=drug, dose=dose, unit=unit, route="oral",
+        schedule={"times": times, "every_days": 1}, start_at=admitted_at + timedelta(hours=2),
+        administration=mode), now=admitted_at + timedelta(hours=2))
+    db.session.flush()
+    past = db.session.scalars(select(ScheduledDose).where(
+        ScheduledDose.order_id == order.id, ScheduledDose.due_at < now - timedelta(hours=1),
+        ScheduledDose.status == "due").order_by(ScheduledDose.due_at)).all()
+    skipped = DEMO_NOT_GIVEN_DAYS.get(number, {})
+    for dose_row in past:
+        days_ago = (now - dose_row.due_at).days
+        if days_ago in skipped:
+            if skipped[days_ago] is None:
+                continue  # nothing recorded: the scheduler will see a missed dose
+            data = {"outcome": skipped[days_ago], "reason": "Said she felt unwell (demo)."}
+        else:
+            data = {"outcome": "given", "witnessed_by": nurse.username if mode == "witnessed" else None}
+        at = dose_row.due_at + timedelta(minutes=5)
+        administration.record_administration(nurse, dose_row, {**data, "administered_at": at}, now=at)
+
+
 def load_demo(actor, *, now) -> str:
     added = {"facilities": 0, "users": 0, "patients": 0}
     for spec in DEMO_FACILITIES:
@@ -97,8 +159,10 @@ def load_demo(actor, *, now) -> str:
         patient = patients.create_patient(actor, dict(
             prison_number=number, given_name=given, family_name=family, date_of_birth=born,
             sex=sex, preferred_language="uk", facility=code), now=now)
-        for event in _story(code, ward, story, now):
+        events = _story(code, ward, story, now)
+        for event in events:
             custody.record_event(actor, patient, event, now=now)
+        _medication(patient, number, events[0]["occurred_at"], now)
         added["patients"] += 1
     db.session.flush()
     return ", ".join(f"{n} {k} added" for k, n in added.items())
