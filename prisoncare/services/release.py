@@ -1,0 +1,421 @@
+"""Release plans: opened by custody events (and 30 days ahead by the scheduler),
+edited by release officers and clinicians, finalized only when complete.
+
+Every check runs before anything is written and all field errors are reported at
+once; the plan's content is checked against the rules file (rules/release.py).
+"""
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app, has_app_context
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from .. import audit
+from ..errors import Conflict, NotFound, ValidationFailed
+from ..extensions import db
+from ..models import CustodyEpisode, CustodyEvent, Patient
+from ..models.intake import CommunityMedication
+from ..models.medication import DoseAdministration, MedicationOrder
+from ..models.release import ReleaseConsent, ReleasePlan, ReleaseReferral
+from ..rules import release as rules
+from .alerts import AlertSpec, raise_alert
+from .custody import current_episode, on_custody_event
+from .orders import active_programmes
+from .providers import provider_by_code
+
+CIRCUMSTANCES = ("opioid_use", "pregnant", "breastfeeding", "children_outside", "child_with_her")
+# The directory service a provider must offer to be chosen for a need.
+NEED_SERVICES = {"ost": ("ost",), "art": ("art",), "tb": ("tb",), "hcv": ("hcv",),
+                 "antenatal": ("antenatal", "srh"), "paediatric": ("paediatric",)}
+UNPLANNED_FROM = ("court", "hospital")
+WINDOW_DAYS = 30
+
+
+# --- the rules, with the deployment's thresholds -----------------------------------
+
+def definition() -> rules.PlanDefinition:
+    return rules.load_definition()
+
+
+def thresholds() -> rules.Thresholds:
+    overrides = current_app.config.get("RELEASE_THRESHOLDS") if has_app_context() else None
+    return definition().thresholds.merged(overrides)
+
+
+def _tz(plan_or_patient) -> ZoneInfo:
+    facility = plan_or_patient.facility
+    return ZoneInfo(facility.timezone if facility else "UTC")
+
+
+def local_date(instant, plan) -> date | None:
+    return instant.astimezone(_tz(plan)).date() if instant else None
+
+
+# --- what is known about her ---------------------------------------------------------
+
+def _programmes_at(plan: ReleasePlan, now) -> dict[str, MedicationOrder]:
+    """Programmes with an order active at release (or now, before it), with the order."""
+    at = plan.episode.released_at - timedelta(seconds=1) if plan.episode.released_at else now
+    names = active_programmes(plan.patient_id, at) & set(rules.PROGRAMMES)
+    orders = {}
+    for order in db.session.scalars(select(MedicationOrder).where(
+            MedicationOrder.patient_id == plan.patient_id,
+            MedicationOrder.programme.in_(names)).order_by(MedicationOrder.id)):
+        orders[order.programme] = order  # the latest version
+    return orders
+
+
+def _community_ost(plan: ReleasePlan) -> bool:
+    return db.session.scalar(select(CommunityMedication.id).where(
+        CommunityMedication.episode_id == plan.episode_id,
+        CommunityMedication.programme == "ost").limit(1)) is not None
+
+
+def subject_of(plan: ReleasePlan, programmes) -> rules.PlanSubject:
+    c = plan.circumstances or {}
+    patient = plan.patient
+    return rules.PlanSubject(
+        sex=patient.sex, programmes=frozenset(programmes),
+        opioid_use=bool("ost" in programmes or c.get("opioid_use") or _community_ost(plan)),
+        pregnant=c.get("pregnant"), breastfeeding=c.get("breastfeeding"),
+        children_outside=c.get("children_outside"), child_with_her=c.get("child_with_her"),
+        legal_status=patient.legal_status, kind=plan.kind)
+
+
+def state_of(plan: ReleasePlan, orders: dict) -> rules.PlanState:
+    return rules.PlanState(
+        referrals={r.need: rules.Referral(provider=r.provider.code if r.provider else None,
+                                          appointment_on=local_date(r.appointment_at, plan),
+                                          supply_days=r.supply_days) for r in plan.referrals},
+        checks=dict(plan.checks or {}),
+        social={k: v.get("outcome") for k, v in (plan.social_needs or {}).items()},
+        release_on=plan.release_on,
+        course_end_on={p: local_date(o.end_at, plan) for p, o in orders.items() if o.end_at})
+
+
+def last_doses(patient_id: int, now) -> dict[str, dict]:
+    """The last dose given in custody per programme, from the MAR."""
+    out = {}
+    rows = db.session.execute(
+        select(MedicationOrder.programme, MedicationOrder.drug, MedicationOrder.unit,
+               MedicationOrder.dose, DoseAdministration.dose_given,
+               DoseAdministration.administered_at)
+        .join(MedicationOrder, DoseAdministration.order_id == MedicationOrder.id)
+        .where(DoseAdministration.patient_id == patient_id, DoseAdministration.outcome == "given",
+               DoseAdministration.voided_at.is_(None), DoseAdministration.administered_at <= now)
+        .order_by(DoseAdministration.administered_at))
+    for programme, drug, unit, dose, given, at in rows:
+        out[programme] = {"programme": programme, "drug": drug, "unit": unit,
+                          "dose": float(given if given is not None else dose),
+                          "administered_at": at}
+    return out
+
+
+class Evaluation:
+    """A plan with everything derived from it, computed once per request."""
+
+    def __init__(self, plan: ReleasePlan, now):
+        self.plan = plan
+        self.orders = _programmes_at(plan, now)
+        self.subject = subject_of(plan, set(self.orders))
+        self.state = state_of(plan, self.orders)
+        self.thresholds = thresholds()
+        self.statuses = rules.evaluate(definition(), self.subject, self.state, self.thresholds)
+        self.missing = rules.missing(self.statuses)
+        self.last_doses = last_doses(plan.patient_id, now)
+
+    @property
+    def needs(self) -> list[str]:
+        return rules.needs_for(definition(), self.subject)
+
+
+# --- opening --------------------------------------------------------------------------
+
+def plan_for_episode(episode_id: int) -> ReleasePlan | None:
+    return db.session.scalar(select(ReleasePlan).where(ReleasePlan.episode_id == episode_id))
+
+
+def open_plan(actor, patient: Patient, episode: CustodyEpisode, *, trigger: str, now,
+              kind: str = "planned") -> ReleasePlan:
+    """The episode's plan, opened if it has none (idempotent)."""
+    plan = plan_for_episode(episode.id)
+    if plan is not None:
+        return plan
+    plan = ReleasePlan(patient=patient, episode=episode, facility_id=patient.facility_id,
+                       kind=kind, status="draft", trigger=trigger,
+                       definition_version=definition().version,
+                       release_on=patient.expected_release_on, circumstances={}, checks={},
+                       social_needs={}, opened_at=now, updated_at=now,
+                       opened_by_id=getattr(actor, "id", None))
+    db.session.add(plan)
+    db.session.flush()
+    audit.record(actor, "release_plan.open", entity="release_plan", entity_id=plan.id,
+                 patient_id=patient.id, at=now, detail={"trigger": trigger, "kind": kind})
+    return plan
+
+
+@on_custody_event
+def plan_on_custody_event(actor, patient: Patient, event: CustodyEvent, *, now) -> None:
+    """Open (or update) the plan as the custody timeline moves."""
+    episode = event.episode
+    plan = plan_for_episode(episode.id)
+    if event.type == "release_scheduled":
+        plan = open_plan(actor, patient, episode, trigger="release_scheduled", now=now)
+        plan.release_on = patient.expected_release_on
+    elif event.type == "sentenced":
+        today = now.astimezone(_tz(patient)).date()
+        if plan is None and rules.opens_at_sentencing(patient.expected_release_on, today, WINDOW_DAYS):
+            plan = open_plan(actor, patient, episode, trigger="sentenced", now=now)
+        if plan is not None:
+            plan.release_on = patient.expected_release_on
+    elif event.type == "release":
+        _on_release(actor, patient, episode, plan, event, now)
+
+
+def _on_release(actor, patient, episode, plan, event, now) -> None:
+    unplanned = event.release_from in UNPLANNED_FROM
+    if plan is None:
+        plan = open_plan(actor, patient, episode, trigger="release", now=now,
+                         kind="emergency" if unplanned else "planned")
+    elif unplanned and plan.status == "draft":
+        plan.kind = "emergency"
+    plan.release_on = local_date(event.occurred_at, plan)
+    if not unplanned:
+        return
+    evaluation = Evaluation(plan, now)
+    on_ost = "ost" in evaluation.orders
+    treated = bool(evaluation.orders) or evaluation.subject.opioid_use
+    spec = AlertSpec(
+        # The sweep's rule table raises OST-R-03 for the prescriber; this is the
+        # release officer's task: the emergency plan, today.
+        rule_code="RL-16",
+        severity="critical" if treated else "high", role="release_officer",
+        programme="ost" if on_ost else None,
+        message=(f"Unplanned release from {event.release_from}: emergency release plan opened. "
+                 + ("Notify the community prescriber today with the last dose and time; "
+                    "naloxone. " if on_ost else "")
+                 + f"{len(evaluation.missing)} plan items are not done."),
+        action="Complete the emergency release plan today.")
+    raise_alert(spec, patient, dedup_key=f"release-unplanned:{episode.id}", now=now,
+                cause_event=event)
+
+
+def open_due_plans(*, now, window_days: int = WINDOW_DAYS) -> int:
+    """The scheduler's job: open the plan of everyone in custody whose expected
+    release is `window_days` away or sooner and who has none (set-based)."""
+    horizon = (now + timedelta(days=window_days + 1)).date()
+    rows = db.session.execute(
+        select(Patient, CustodyEpisode)
+        .join(CustodyEpisode, CustodyEpisode.patient_id == Patient.id)
+        .outerjoin(ReleasePlan, ReleasePlan.episode_id == CustodyEpisode.id)
+        .where(Patient.custody_status != "released", Patient.custody_status != "never_admitted",
+               Patient.expected_release_on.is_not(None), Patient.expected_release_on <= horizon,
+               CustodyEpisode.released_at.is_(None), ReleasePlan.id.is_(None))).all()
+    opened = 0
+    for patient, episode in rows:
+        if current_episode(patient).id != episode.id:
+            continue
+        today = now.astimezone(_tz(patient)).date()
+        if rules.due_to_open(patient.expected_release_on, today, window_days):
+            open_plan(None, patient, episode, trigger="release_window", now=now)
+            opened += 1
+    return opened
+
+
+# --- reading ------------------------------------------------------------------------
+
+def current_plan(patient: Patient) -> ReleasePlan | None:
+    episode = current_episode(patient)
+    return plan_for_episode(episode.id) if episode else None
+
+
+def read_plan(actor, patient: Patient, *, now, purpose="release_plan.read") -> Evaluation:
+    plan = current_plan(patient)
+    if plan is None:
+        raise NotFound("No release plan for this custody episode.", code="no_release_plan")
+    audit.record(actor, purpose, entity="release_plan", entity_id=plan.id,
+                 patient_id=patient.id, at=now)
+    return Evaluation(plan, now)
+
+
+# --- editing ------------------------------------------------------------------------
+
+def _check_referrals(rows, patient, errors) -> list:
+    out = []
+    for n, row in enumerate(rows or []):
+        where = f"referrals.{n}"
+        if row["need"] not in rules.NEEDS:
+            errors.setdefault(f"{where}.need", []).append(
+                f"Must be one of {', '.join(rules.NEEDS)}.")
+            continue
+        provider = None
+        if row.get("provider"):
+            provider = provider_by_code(row["provider"])
+            if provider is None or not provider.active:
+                errors.setdefault(f"{where}.provider", []).append(
+                    f"No active provider {row['provider']} in the directory.")
+            elif not set(NEED_SERVICES[row["need"]]) & set(provider.services or []):
+                errors.setdefault(f"{where}.provider", []).append(
+                    f"{provider.name} does not offer {row['need']}.")
+            elif provider.women_only and patient.sex != "female":
+                errors.setdefault(f"{where}.provider", []).append(f"{provider.name} serves women only.")
+        if row.get("supply_days") is not None and row["supply_days"] < 0:
+            errors.setdefault(f"{where}.supply_days", []).append("Cannot be negative.")
+        out.append((row, provider))
+    needs = [row["need"] for row in rows or []]
+    for need in {n for n in needs if needs.count(n) > 1}:
+        errors.setdefault("referrals", []).append(f"{need} is listed twice.")
+    return out
+
+
+def _check_social(social, errors) -> dict:
+    out = {}
+    for key, value in (social or {}).items():
+        if key not in rules.SOCIAL_NEEDS:
+            errors.setdefault(f"social_needs.{key}", []).append("Unknown social need.")
+            continue
+        provider = provider_by_code(value.get("provider")) if value.get("provider") else None
+        if value.get("provider") and provider is None:
+            errors.setdefault(f"social_needs.{key}.provider", []).append(
+                f"No provider {value['provider']} in the directory.")
+        out[key] = {"outcome": value["outcome"], "provider": provider.code if provider else None,
+                    "note": value.get("note")}
+    return out
+
+
+def _check_consents(rows, errors) -> list:
+    out = []
+    for n, row in enumerate(rows or []):
+        provider = provider_by_code(row["provider"])
+        if provider is None:
+            errors.setdefault(f"consents.{n}.provider", []).append(
+                f"No provider {row['provider']} in the directory.")
+            continue
+        out.append((provider, sorted(set(row["categories"]))))
+    return out
+
+
+def update_plan(actor, patient: Patient, data: dict, *, now) -> Evaluation:
+    """Apply a plan document (sections absent are left as they are), all or nothing.
+    Editing a finalized plan returns it to draft: it must be finalized again."""
+    plan = current_plan(patient)
+    if plan is None:
+        episode = current_episode(patient)
+        if episode is None or episode.released_at is not None:
+            raise Conflict("She is not in custody: there is no plan to open.",
+                           code="not_in_custody")
+        plan = open_plan(actor, patient, episode, trigger="manual", now=now)
+    if data.get("version") is not None and data["version"] != plan.version:
+        raise Conflict("The plan was changed by someone else; reload it.", code="stale_plan")
+    errors: dict[str, list[str]] = {}
+    checks = data.get("checks") or {}
+    for key in checks:
+        if key not in definition().check_keys:
+            errors.setdefault(f"checks.{key}", []).append("Unknown check.")
+    referrals = _check_referrals(data.get("referrals"), patient, errors)
+    social = _check_social(data.get("social_needs"), errors)
+    consents = _check_consents(data.get("consents"), errors)
+    if errors:
+        raise ValidationFailed(errors)
+    if "circumstances" in data:
+        plan.circumstances = {**(plan.circumstances or {}), **data["circumstances"]}
+    if checks:
+        plan.checks = {**(plan.checks or {}), **checks}
+    if social:
+        plan.social_needs = {**(plan.social_needs or {}), **social}
+    _apply_referrals(plan, referrals)
+    _apply_consents(actor, plan, consents, now)
+    reopened = plan.status == "finalized"
+    plan.status, plan.finalized_at, plan.finalized_by_id = "draft", None, None
+    plan.updated_at = now
+    try:
+        db.session.flush()
+    except StaleDataError:
+        raise Conflict("The plan was changed by someone else; reload it.", code="stale_plan") from None
+    audit.record(actor, "release_plan.update", entity="release_plan", entity_id=plan.id,
+                 patient_id=patient.id, at=now,
+                 detail={"sections": sorted(k for k in data if k != "version"), "reopened": reopened})
+    return Evaluation(plan, now)
+
+
+def _apply_referrals(plan, referrals) -> None:
+    existing = {r.need: r for r in plan.referrals}
+    for row, provider in referrals:
+        referral = existing.get(row["need"])
+        if referral is None:
+            referral = ReleaseReferral(need=row["need"])
+            plan.referrals.append(referral)
+        referral.provider = provider
+        for name in ("appointment_at", "supply_days", "note"):
+            if name in row:
+                setattr(referral, name, row[name])
+
+
+def _apply_consents(actor, plan, consents, now) -> None:
+    for provider, categories in consents:
+        current = {c.category: c for c in plan.consents if c.provider_id == provider.id}
+        for category, row in current.items():
+            if category not in categories:
+                plan.consents.remove(row)
+        for category in categories:
+            if category not in current:
+                plan.consents.append(ReleaseConsent(provider=provider, category=category,
+                                                    recorded_at=now,
+                                                    recorded_by_id=getattr(actor, "id", None)))
+
+
+def finalize_plan(actor, patient: Patient, *, now) -> Evaluation:
+    evaluation = read_plan(actor, patient, now=now, purpose="release_plan.finalize_attempt")
+    plan = evaluation.plan
+    if evaluation.missing:
+        names = [s.item.name for s in evaluation.missing]
+        raise Conflict("The plan is not complete. Missing: " + "; ".join(names) + ".",
+                       code="plan_incomplete",
+                       fields={s.item.id: [f"{s.item.name}: {s.problem}."]
+                               for s in evaluation.missing})
+    if plan.status != "finalized":
+        plan.status, plan.finalized_at, plan.finalized_by_id = "finalized", now, getattr(actor, "id", None)
+        audit.record(actor, "release_plan.finalize", entity="release_plan", entity_id=plan.id,
+                     patient_id=patient.id, at=now)
+    return evaluation
+
+
+# --- presenting ----------------------------------------------------------------------
+
+def consents_by_provider(plan: ReleasePlan) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for consent in plan.consents:
+        out.setdefault(consent.provider.code, set()).add(consent.category)
+    return out
+
+
+def plan_dict(e: Evaluation) -> dict:
+    from .providers import provider_dict
+    from .release_followup import follow_ups_of
+    plan = e.plan
+    return {
+        "id": plan.id, "patient": plan.patient_id, "status": plan.status, "kind": plan.kind,
+        "trigger": plan.trigger, "version": plan.version,
+        "definition_version": plan.definition_version, "opened_at": plan.opened_at,
+        "release_date": plan.release_on, "finalized_at": plan.finalized_at,
+        "programmes": sorted(e.orders), "opioid_use": e.subject.opioid_use,
+        "circumstances": {k: (plan.circumstances or {}).get(k) for k in CIRCUMSTANCES},
+        "thresholds": {"appointment_within_days": e.thresholds.appointment_within_days,
+                       "bridging_days": e.thresholds.bridging_days},
+        "referrals": [{"need": r.need,
+                       "provider": provider_dict(r.provider) if r.provider else None,
+                       "appointment_at": r.appointment_at, "supply_days": r.supply_days,
+                       "note": r.note} for r in plan.referrals],
+        "checks": {k: bool((plan.checks or {}).get(k)) for k in definition().check_keys},
+        "social_needs": {k: (plan.social_needs or {}).get(k) or {"outcome": "pending"}
+                         for k in rules.SOCIAL_NEEDS},
+        "consents": [{"provider": code, "categories": sorted(cats)}
+                     for code, cats in sorted(consents_by_provider(plan).items())],
+        "last_doses": list(e.last_doses.values()),
+        "items": [{"id": s.item.id, "name": s.item.name, "section": s.item.section,
+                   "rule_refs": list(s.item.rule_refs), "required": s.item.required,
+                   "done": s.done, "problem": s.problem} for s in e.statuses],
+        "missing": [s.item.name for s in e.missing],
+        "follow_ups": follow_ups_of(plan),
+    }

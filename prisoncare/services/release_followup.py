@@ -1,0 +1,91 @@
+"""After release: did she reach each provider? Follow-ups at 3, 7 and 30 days,
+and an alert when the first OST or ART appointment has no outcome 72 hours after
+it was due (a scheduler job)."""
+from datetime import timedelta
+
+from sqlalchemy import exists, select
+
+from .. import audit
+from ..errors import Conflict, ValidationFailed
+from ..extensions import db
+from ..models import Patient
+from ..models.release import ReleaseFollowUp, ReleasePlan, ReleaseReferral
+from .alerts import AlertSpec, raise_alert
+from .providers import provider_by_code
+
+FOLLOW_UP_DAYS = (3, 7, 30)
+OUTCOME_WAIT = timedelta(hours=72)
+FIRST_APPOINTMENT_NEEDS = ("ost", "art")
+CLOCK_SKEW = timedelta(minutes=2)
+
+
+def follow_ups_of(plan: ReleasePlan) -> list[dict]:
+    rows = db.session.scalars(select(ReleaseFollowUp).where(ReleaseFollowUp.plan_id == plan.id)
+                              .order_by(ReleaseFollowUp.checked_at, ReleaseFollowUp.id))
+    return [{"provider": r.provider.code, "attended": r.attended, "checked_at": r.checked_at,
+             "note": r.note} for r in rows]
+
+
+def record_follow_up(actor, plan: ReleasePlan, data: dict, *, now) -> ReleaseFollowUp:
+    errors = {}
+    provider = provider_by_code(data["provider"])
+    referred = {r.provider_id for r in plan.referrals if r.provider_id}
+    referred |= {p for p in _social_providers(plan)}
+    if provider is None or provider.id not in referred:
+        errors["provider"] = ["Not a provider of this plan."]
+    if data["checked_at"] > now + CLOCK_SKEW:
+        errors["checked_at"] = ["Cannot be in the future."]
+    if errors:
+        raise ValidationFailed(errors)
+    if plan.episode.released_at is None:
+        raise Conflict("She has not been released yet: follow-up starts after release.",
+                       code="not_released")
+    row = ReleaseFollowUp(plan_id=plan.id, provider=provider, attended=data.get("attended"),
+                          checked_at=data["checked_at"], note=data.get("note"), recorded_at=now,
+                          recorded_by_id=getattr(actor, "id", None))
+    db.session.add(row)
+    db.session.flush()
+    audit.record(actor, "release_plan.follow_up", entity="release_follow_up", entity_id=row.id,
+                 patient_id=plan.patient_id, at=now,
+                 detail={"provider": provider.code, "attended": row.attended})
+    return row
+
+
+def _social_providers(plan):
+    codes = [v.get("provider") for v in (plan.social_needs or {}).values() if v.get("provider")]
+    return {p.id for p in (provider_by_code(c) for c in codes) if p is not None}
+
+
+def follow_ups_due(plan: ReleasePlan) -> list:
+    """The follow-up dates (3, 7, 30 days after release)."""
+    released = plan.episode.released_at
+    return [released + timedelta(days=d) for d in FOLLOW_UP_DAYS] if released else []
+
+
+def alert_missing_outcomes(*, now) -> int:
+    """The scheduler's job: first OST/ART appointments 72 h past with no outcome
+    (no follow-up saying attended or not) raise a high alert, once each."""
+    outcome = exists().where(ReleaseFollowUp.plan_id == ReleaseReferral.plan_id,
+                             ReleaseFollowUp.provider_id == ReleaseReferral.provider_id,
+                             ReleaseFollowUp.attended.is_not(None))
+    rows = db.session.execute(
+        select(ReleaseReferral, Patient)
+        .join(ReleasePlan, ReleaseReferral.plan_id == ReleasePlan.id)
+        .join(Patient, ReleasePlan.patient_id == Patient.id)
+        .where(ReleaseReferral.need.in_(FIRST_APPOINTMENT_NEEDS),
+               ReleaseReferral.appointment_at.is_not(None),
+               ReleaseReferral.appointment_at <= now - OUTCOME_WAIT,
+               ReleaseReferral.provider_id.is_not(None),
+               Patient.custody_status == "released", ~outcome)).all()
+    raised = 0
+    for referral, patient in rows:
+        rule = "OST-R-01" if referral.need == "ost" else "ART-07"
+        spec = AlertSpec(rule_code=rule, severity="high", role="release_officer",
+                         programme=referral.need,
+                         message=(f"No outcome recorded for the first {referral.need.upper()} "
+                                  f"appointment at {referral.provider.name}, due "
+                                  f"{referral.appointment_at:%Y-%m-%d %H:%M} UTC."),
+                         action="Call the provider and record whether she attended.")
+        if raise_alert(spec, patient, dedup_key=f"release-outcome:{referral.id}", now=now):
+            raised += 1
+    return raised

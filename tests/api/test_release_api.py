@@ -1,0 +1,169 @@
+"""The release-plan API end to end: the contract's routes, the PDF documents read
+back, the FHIR Bundle parsed with the R4B models, consent limits."""
+from datetime import timedelta
+
+import pytest
+from fhir.resources.R4B.bundle import Bundle
+
+from prisoncare.pdf import extract_text
+from tests.conftest import NOW
+from tests.services.test_release_support import complete_plan_data, make_providers, make_woman
+
+PLAN = "/api/v1/patients/{}/release-plan"
+
+
+@pytest.fixture
+def woman_id(app, world):
+    from prisoncare.extensions import db
+    with app.app_context():
+        make_providers()
+        patient = make_woman()
+        db.session.commit()
+        return patient.id
+
+
+def _json(data):
+    """Instants as the API takes them."""
+    out = {**data, "referrals": [{**r, "appointment_at": r["appointment_at"].isoformat()}
+                                 for r in data["referrals"]]}
+    return out
+
+
+def test_get_put_finalize(as_user, woman_id):
+    officer = as_user("release_officer.a")
+    resp = officer.get(PLAN.format(woman_id))
+    assert resp.status_code == 200
+    body = resp.get_json()
+    assert body["status"] == "draft" and body["programmes"] == ["art", "ost"]
+    assert "Naloxone kit issued" in body["missing"]
+    assert body["last_doses"][0]["administered_at"].endswith("Z")
+
+    resp = officer.post(PLAN.format(woman_id) + "/finalize")
+    assert resp.status_code == 409
+    error = resp.get_json()["error"]
+    assert error["code"] == "plan_incomplete"
+    assert "naloxone_issued" in error["fields"] and "Naloxone kit issued" in error["message"]
+
+    resp = officer.put(PLAN.format(woman_id), json=_json(complete_plan_data()))
+    assert resp.status_code == 200, resp.get_json()
+    assert resp.get_json()["missing"] == []
+    resp = officer.post(PLAN.format(woman_id) + "/finalize")
+    assert resp.status_code == 200 and resp.get_json()["status"] == "finalized"
+
+
+def test_put_field_errors(as_user, woman_id):
+    resp = as_user("clinician.a").put(PLAN.format(woman_id), json={
+        "referrals": [{"need": "ost", "provider": "NOPE", "supply_days": -1}],
+        "social_needs": {"housing": {"outcome": "maybe"}}})
+    assert resp.status_code == 422
+    fields = resp.get_json()["error"]["fields"]
+    assert any(k.startswith("referrals.0.supply_days") for k in fields)
+    assert any(k.startswith("social_needs.housing") for k in fields)
+
+
+def test_nurse_reads_but_cannot_write_and_other_facility_sees_nothing(as_user, woman_id):
+    assert as_user("nurse.a").get(PLAN.format(woman_id)).status_code == 200
+    assert as_user("nurse.a").put(PLAN.format(woman_id), json={}).status_code == 403
+    assert as_user("release_officer.b").get(PLAN.format(woman_id)).status_code == 404
+
+
+def test_patient_copy_prints_in_ukrainian(as_user, woman_id):
+    officer = as_user("release_officer.a")
+    officer.put(PLAN.format(woman_id), json=_json(complete_plan_data()))
+    resp = officer.get(PLAN.format(woman_id) + ".pdf")
+    assert resp.status_code == 200 and resp.mimetype == "application/pdf"
+    text = extract_text(resp.data)
+    assert "Ваш план виходу з в'язниці" in text
+    assert "Kyiv OST Centre" in text and "Бережіть себе від передозування" in text
+    assert "Your plan for leaving prison" not in text
+
+
+def test_patient_copy_in_russian_and_english(app, as_user, woman_id):
+    from prisoncare.extensions import db
+    from prisoncare.models import Patient
+    officer = as_user("release_officer.a")
+    for language, title in (("ru-RU", "Ваш план выхода из тюрьмы"), (None, "Your plan for leaving prison"),
+                            ("de", "Your plan for leaving prison")):
+        with app.app_context():
+            db.session.get(Patient, woman_id).preferred_language = language
+            db.session.commit()
+        assert title in extract_text(officer.get(PLAN.format(woman_id) + ".pdf").data)
+
+
+def test_referral_letter_omits_what_she_did_not_consent_to(as_user, woman_id):
+    officer = as_user("release_officer.a")
+    officer.put(PLAN.format(woman_id), json=_json(complete_plan_data()))
+    resp = officer.get(PLAN.format(woman_id) + "/referrals/HIV-KYIV.pdf")
+    assert resp.status_code == 200
+    text = extract_text(resp.data)
+    assert "Referral to Kyiv HIV Clinic" in text and "TLD" in text
+    assert "methadone" not in text and "Opioid substitution" not in text and "violence" not in text
+    ost = extract_text(officer.get(PLAN.format(woman_id) + "/referrals/OST-KYIV.pdf").data)
+    assert "methadone" in ost and "TLD" not in ost
+    assert officer.get(PLAN.format(woman_id) + "/referrals/HOUSE.pdf").status_code == 409
+
+
+def test_fhir_bundle_validates_with_codes(as_user, woman_id):
+    officer = as_user("release_officer.a")
+    officer.put(PLAN.format(woman_id), json=_json(complete_plan_data()))
+    resp = officer.get(PLAN.format(woman_id) + "/fhir")
+    assert resp.status_code == 200
+    bundle = Bundle.model_validate(resp.get_json())
+    assert bundle.type == "collection"
+    by_type = {}
+    for entry in bundle.entry:
+        by_type.setdefault(entry.resource.__resource_type__, []).append(entry.resource)
+    assert {"Patient", "CarePlan", "MedicationStatement", "Appointment", "ServiceRequest", "Consent"} <= set(by_type)
+    assert by_type["Patient"][0].gender in ("male", "female", "other", "unknown")
+    assert by_type["CarePlan"][0].status == "draft"
+    assert all(a.status == "booked" for a in by_type["Appointment"])
+    assert all(c.provision.type == "permit" for c in by_type["Consent"])
+    # every reference resolves inside the bundle
+    ids = {f"{e.resource.__resource_type__}/{e.resource.id}" for e in bundle.entry}
+    assert by_type["CarePlan"][0].subject.reference in ids
+    assert all(a.reference.reference in ids for a in by_type["CarePlan"][0].activity)
+
+    hiv = officer.get(PLAN.format(woman_id) + "/fhir?provider=HIV-KYIV").get_json()
+    drugs = [e["resource"]["medicationCodeableConcept"]["text"] for e in hiv["entry"]
+             if e["resource"]["resourceType"] == "MedicationStatement"]
+    assert drugs == ["TLD"]
+    officer.post(PLAN.format(woman_id) + "/finalize")
+    final = Bundle.model_validate(officer.get(PLAN.format(woman_id) + "/fhir").get_json())
+    assert next(e.resource for e in final.entry if e.resource.__resource_type__ == "CarePlan").status == "active"
+
+
+def test_follow_up_after_release(app, as_user, woman_id):
+    from prisoncare.extensions import db
+    from prisoncare.models import Patient
+    from prisoncare.services import custody
+    from tests.factories import SYSTEM
+    officer = as_user("release_officer.a")
+    officer.put(PLAN.format(woman_id), json=_json(complete_plan_data(0)))
+    body = {"provider": "OST-KYIV", "attended": None, "checked_at": NOW.isoformat()}
+    assert officer.post(PLAN.format(woman_id) + "/follow-up", json=body).status_code == 409
+    with app.app_context():
+        custody.record_event(SYSTEM, db.session.get(Patient, woman_id),
+                             dict(type="release", occurred_at=NOW, release_from="facility"), now=NOW)
+        db.session.commit()
+    resp = officer.post(PLAN.format(woman_id) + "/follow-up", json=body)
+    assert resp.status_code == 201
+    assert resp.get_json()["follow_ups"] == [{"provider": "OST-KYIV", "attended": None,
+                                              "checked_at": "2026-03-10T10:00:00Z", "note": None}]
+    future = {**body, "checked_at": (NOW + timedelta(days=2)).isoformat()}
+    assert officer.post(PLAN.format(woman_id) + "/follow-up", json=future).status_code == 422
+
+
+def test_provider_directory(as_user, world):
+    admin = as_user("admin.a")
+    resp = admin.post("/api/v1/providers", json={"code": "TB-1", "name": "TB Dispensary",
+                                                 "services": ["tb"], "women_only": False})
+    assert resp.status_code == 201
+    assert admin.post("/api/v1/providers", json={"code": "TB-1", "name": "x",
+                                                 "services": ["tb"]}).status_code == 409
+    assert admin.post("/api/v1/providers", json={"code": "X", "name": "x",
+                                                 "services": ["astrology"]}).status_code == 422
+    officer = as_user("release_officer.a")
+    assert officer.get("/api/v1/providers?service=tb").get_json()["total"] == 1
+    assert admin.patch("/api/v1/providers/TB-1", json={"active": False}).status_code == 200
+    assert officer.get("/api/v1/providers?service=tb").get_json()["total"] == 0
+    assert officer.post("/api/v1/providers", json={}).status_code == 403
