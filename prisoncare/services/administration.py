@@ -8,10 +8,10 @@ already recorded); a dose more than EARLY_WINDOW before it is due is 422
 `not_yet_due`.
 """
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
@@ -46,47 +46,85 @@ def _family(order: MedicationOrder) -> str | None:
 def review_blocked(doses: list[ScheduledDose], thresholds=None) -> set[int]:
     """Ids of the OST doses among `doses` whose `given` needs a clinician review first.
 
-    Three queries whatever the number of patients: the OST dose days before the
-    earliest dose, the last given instant, the last review."""
+    Four queries whatever the number of patients, none returning a row per past
+    given dose (a year of daily doses is mostly given ones): the last day with a
+    given dose before the earliest target day, per patient and drug; the doses since
+    that could end or extend a streak (not given, or on/after the earliest target
+    day); the last given instant, only for the patients whose streak reached a
+    threshold; the last review."""
     targets = [d for d in doses if _family(d.order)]
     if not targets:
         return set()
     patient_ids = {d.patient_id for d in targets}
     biggest = max(dosing_guards.merge_thresholds(thresholds)[_family(d.order)]["days"]
                   for d in targets)
-    first_day = min(d.local_date for d in targets) - timedelta(days=biggest * MAX_EVERY_DAYS + 1)
+    first_target = min(d.local_date for d in targets)
+    first_day = first_target - timedelta(days=biggest * MAX_EVERY_DAYS + 1)
     last_day = max(d.local_date for d in targets)
-    history = db.session.execute(
-        select(ScheduledDose.patient_id, ScheduledDose.local_date, ScheduledDose.status,
-               MedicationOrder.drug, DoseAdministration.administered_at)
-        .join(MedicationOrder, ScheduledDose.order_id == MedicationOrder.id)
-        .outerjoin(DoseAdministration, and_(DoseAdministration.dose_id == ScheduledDose.id,
-                                            DoseAdministration.voided_at.is_(None),
-                                            DoseAdministration.outcome == "given"))
-        .where(ScheduledDose.patient_id.in_(patient_ids), MedicationOrder.programme == "ost",
-               ScheduledDose.local_date >= first_day, ScheduledDose.local_date <= last_day)).all()
+    ost_window = (ScheduledDose.patient_id.in_(patient_ids), MedicationOrder.programme == "ost",
+                  ScheduledDose.local_date >= first_day, ScheduledDose.local_date <= last_day)
+    families: dict[str, str | None] = {}   # drug -> family, once per drug name, not per row
+
+    def family_of(drug):
+        if drug not in families:
+            families[drug] = dosing_guards.drug_family(drug, thresholds)
+        return families[drug]
+
+    by_key: dict[tuple, list] = defaultdict(list)
+    # A streak counted back from a target day stops at the first day with a given
+    # dose: before the earliest target day only the last such day matters.
+    for pid, drug, day in db.session.execute(
+            select(ScheduledDose.patient_id, MedicationOrder.drug, func.max(ScheduledDose.local_date))
+            .join(MedicationOrder, ScheduledDose.order_id == MedicationOrder.id)
+            .where(*ost_window, ScheduledDose.local_date < first_target,
+                   ScheduledDose.status == "given")
+            .group_by(ScheduledDose.patient_id, MedicationOrder.drug)).all():
+        by_key[(pid, family_of(drug))].append((day, "given"))
+    for pid, day, status, drug in db.session.execute(
+            select(ScheduledDose.patient_id, ScheduledDose.local_date, ScheduledDose.status,
+                   MedicationOrder.drug)
+            .join(MedicationOrder, ScheduledDose.order_id == MedicationOrder.id)
+            .where(*ost_window, or_(ScheduledDose.status != "given",
+                                    ScheduledDose.local_date >= first_target))).all():
+        by_key[(pid, family_of(drug))].append((day, status))
+
+    streaks = {}
+    for dose in targets:
+        days: dict[date, list[str]] = defaultdict(list)
+        for day, status in by_key[(dose.patient_id, _family(dose.order))]:
+            if day < dose.local_date:
+                # A past dose nobody recorded is a missed one, whether or not the
+                # scheduler has marked it yet.
+                days[day].append("missed" if status == "due" else status)
+        streaks[dose.id] = (days, dosing_guards.consecutive_days_without_given(
+            days, dose.local_date - timedelta(days=1)))
+    # The last given instant only matters once a streak has reached its threshold.
+    thresholds_of = {drug: dosing_guards.review_threshold(drug, thresholds)
+                     for drug in {d.order.drug for d in targets}}
+    reached = {d.patient_id for d in targets if thresholds_of[d.order.drug] is not None
+               and streaks[d.id][1] >= thresholds_of[d.order.drug]}
+    given_at: dict[tuple, list] = defaultdict(list)
+    for pid, day, drug, at in db.session.execute(
+            select(ScheduledDose.patient_id, ScheduledDose.local_date, MedicationOrder.drug,
+                   DoseAdministration.administered_at)
+            .select_from(DoseAdministration)
+            .join(ScheduledDose, DoseAdministration.dose_id == ScheduledDose.id)
+            .join(MedicationOrder, ScheduledDose.order_id == MedicationOrder.id)
+            .where(ScheduledDose.patient_id.in_(reached), MedicationOrder.programme == "ost",
+                   ScheduledDose.local_date >= first_day, ScheduledDose.local_date <= last_day,
+                   DoseAdministration.voided_at.is_(None),
+                   DoseAdministration.outcome == "given")).all():
+        given_at[(pid, family_of(drug))].append((day, at))
     reviews = dict(db.session.execute(
         select(ClinicalReview.patient_id, func.max(ClinicalReview.reviewed_at))
         .where(ClinicalReview.patient_id.in_(patient_ids), ClinicalReview.programme == "ost")
         .group_by(ClinicalReview.patient_id)).all())
-    by_key: dict[tuple, list] = defaultdict(list)
-    for pid, day, status, drug, given_at in history:
-        by_key[(pid, dosing_guards.drug_family(drug, thresholds))].append((day, status, given_at))
     blocked = set()
     for dose in targets:
-        family = _family(dose.order)
-        days: dict[date, list[str]] = defaultdict(list)
-        last_given = None
-        for day, status, given_at in by_key[(dose.patient_id, family)]:
-            if day >= dose.local_date:
-                continue
-            # A past dose nobody recorded is a missed one, whether or not the
-            # scheduler has marked it yet.
-            days[day].append("missed" if status == "due" else status)
-            if given_at is not None and (last_given is None or given_at > last_given):
-                last_given = given_at
+        days, streak = streaks[dose.id]
+        last_given = max((at for day, at in given_at[(dose.patient_id, _family(dose.order))]
+                          if day < dose.local_date), default=None)
         as_of = dose.local_date - timedelta(days=1)
-        streak = dosing_guards.consecutive_days_without_given(days, as_of)
         review_at = reviews.get(dose.patient_id)
         since = None
         if review_at is not None:
@@ -106,12 +144,17 @@ def given_counts(doses: list[ScheduledDose]) -> dict[tuple[int, date], int]:
         return {}
     lineages = {d.order.lineage_id for d in doses}
     days = {d.local_date for d in doses}
+    # Redundant with local_date (local days are within a day of UTC ones), but it lets
+    # the (order, due instant) index find the few doses instead of a year of them.
+    lo = datetime.combine(min(days) - timedelta(days=1), datetime.min.time(), timezone.utc)
+    hi = datetime.combine(max(days) + timedelta(days=2), datetime.min.time(), timezone.utc)
     rows = db.session.execute(
         select(MedicationOrder.lineage_id, ScheduledDose.local_date, func.count())
         .select_from(DoseAdministration)
         .join(ScheduledDose, DoseAdministration.dose_id == ScheduledDose.id)
         .join(MedicationOrder, ScheduledDose.order_id == MedicationOrder.id)
         .where(MedicationOrder.lineage_id.in_(lineages), ScheduledDose.local_date.in_(days),
+               ScheduledDose.due_at >= lo, ScheduledDose.due_at < hi,
                DoseAdministration.voided_at.is_(None), DoseAdministration.outcome == "given")
         .group_by(MedicationOrder.lineage_id, ScheduledDose.local_date)).all()
     return {(lineage, day): n for lineage, day, n in rows}
