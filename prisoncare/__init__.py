@@ -39,11 +39,13 @@ def register_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (registers the tables)
     from .auth_hooks import init_auth
     from .extensions import csrf, db, migrate
+    from .i18n import init_i18n
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..", "migrations"))
     csrf.init_app(app)
     init_auth(app)
+    init_i18n(app)
 
 
 def register_blueprints(app: Flask) -> None:

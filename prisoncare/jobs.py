@@ -7,6 +7,7 @@ Each job runs in its own transaction; one failing job does not stop the others.
 """
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Callable
 
 from .extensions import db
@@ -22,13 +23,91 @@ class Job:
     description: str
 
 
+def _settings():
+    from flask import current_app
+    from .services.dose_marks import sweep_settings
+    return sweep_settings(current_app.config.get("SWEEP_SETTINGS"))
+
+
+def _generate(now):
+    from .services.doses import generate_doses
+    doses = _settings()["doses"]
+    made = generate_doses(db.session, now - timedelta(hours=doses["backfill_hours"]),
+                          now + timedelta(hours=doses["ahead_hours"]), now)
+    return f"{made} generated"
+
+
+def _mark_absent(now):
+    from .services.dose_marks import mark_absent
+    since = now - timedelta(hours=_settings()["doses"]["backfill_hours"])
+    return f"{mark_absent(db.session, now, since=since)} changed"
+
+
+def _mark_missed(now):
+    from .services.dose_marks import mark_missed
+    settings = _settings()
+    since = now - timedelta(hours=settings["doses"]["backfill_hours"])
+    marked = mark_missed(db.session, now, since=since, grace_hours=settings["grace_hours"])
+    return f"{marked} marked"
+
+
+def _interruptions(now):
+    from .services.interruption_episodes import recompute_episodes
+    s = _settings()["interruptions"]
+    counts = recompute_episodes(db.session, now, recompute_days=s["recompute_days"],
+                                intake_lookback_days=s["intake_lookback_days"],
+                                programmes=s["programmes"])
+    return ", ".join(f"{n} {what}" for what, n in counts.items())
+
+
+def _evaluate(now):
+    from flask import current_app
+    from .rules.alert_rules import load_rules
+    from .services.rule_evaluation import evaluate_rules
+    rules = load_rules(overrides=current_app.config.get("ALERT_RULE_OVERRIDES"))
+    counts = evaluate_rules(db.session, now, rules, _settings())
+    return f"{sum(counts.values())} raised"
+
+
+def _srh_alerts(now):
+    from .services.srh_care import raise_srh_alerts
+    return f"{raise_srh_alerts(now=now)} raised"
+
+
+def _seal_audit(now):
+    from .services.audit_chain import seal
+    return f"{seal(now=now)} sealed"
+
+
+def _release_plans(now):
+    from .services.release_jobs import open_release_plans
+    return open_release_plans(now)
+
+
+def _release_outcomes(now):
+    from .services.release_jobs import release_outcome_alerts
+    return release_outcome_alerts(now)
+
+
 def _escalate(now):
     from .services.alerts import escalate_open_alerts
     return f"{escalate_open_alerts(now=now)} escalated"
 
 
+# In the order a sweep runs them: each reads what the previous ones wrote, and
+# each also converges on its own (a sweep killed halfway is finished by the next).
 JOBS: tuple[Job, ...] = (
+    Job("generate-doses", 60, _generate, "Doses due in the next 36 hours (and any missing of the past week)"),
+    Job("mark-absent", 15, _mark_absent, "Doses due while she was at court, in hospital or in transfer"),
+    Job("mark-missed", 15, _mark_missed, "Doses nobody recorded within the programme's grace window"),
+    Job("interruptions", 15, _interruptions, "Open, extend and close treatment interruption episodes"),
+    Job("evaluate-rules", 15, _evaluate, "Raise the alerts of the rule table and overdue checklists"),
+    Job("srh-alerts", 15, _srh_alerts, "HIV-exposed infants without prophylaxis (ART-05)"),
+    Job("open-release-plans", 60, _release_plans, "Open release plans 30 days before the expected release"),
+    Job("release-follow-up", 60, _release_outcomes,
+        "Alert when a first OST or ART appointment has no outcome 72 hours after it"),
     Job("escalate-alerts", 5, _escalate, "Escalate open alerts nobody acknowledged in time"),
+    Job("seal-audit-log", 5, _seal_audit, "Link the access log's new entries into the hash chain"),
 )
 
 

@@ -1,4 +1,93 @@
-"""Alert and interruption pages (issue 5)."""
-from flask import Blueprint
+"""Alert and interruption pages (issue 5): the user's alert worklist with
+acknowledge / resolve forms, the interruption list, and the patient-page panel.
+Custody staff see only their non-clinical tasks (presenters.alert_dict)."""
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from .. import clock
+from ..authz import Permission, can, require
+from ..errors import ValidationFailed
+from ..extensions import db
+from ..panels import register_panel
+from ..presenters import alert_dict
+from ..services import alerts as service
+from ..services import interruption_episodes as episodes
 
 bp = Blueprint("alerts", __name__)
+
+# "active": open and acknowledged (the work still to do), the default view.
+STATUSES = ("active", "open", "acknowledged", "resolved")
+
+
+@bp.route("/alerts")
+@require(Permission.ALERT_READ)
+def worklist():
+    status = request.args.get("status", "active")
+    if status not in STATUSES:
+        status = "active"
+    rows, total = [], 0
+    for one in (("open", "acknowledged") if status == "active" else (status,)):
+        found, count = service.list_alerts(current_user, status=one, limit=200, now=clock.now())
+        rows, total = rows + found, total + count
+    db.session.commit()
+    return render_template("alerts/worklist.html", alerts=[alert_dict(a, current_user) for a in rows],
+                           patients={a.id: a.patient for a in rows}, total=total, status=status,
+                           statuses=STATUSES)
+
+
+def _back():
+    return redirect(url_for("alerts.worklist", status=request.form.get("status") or "active"))
+
+
+@bp.route("/alerts/<int:alert_id>/acknowledge", methods=["POST"])
+@require(Permission.ALERT_ACT)
+def acknowledge(alert_id):
+    alert = service.get_alert(current_user, alert_id)
+    service.acknowledge(current_user, alert, (request.form.get("note") or "").strip() or None,
+                        now=clock.now())
+    db.session.commit()
+    flash("Alert acknowledged.", "ok")
+    return _back()
+
+
+@bp.route("/alerts/<int:alert_id>/resolve", methods=["POST"])
+@require(Permission.ALERT_ACT)
+def resolve(alert_id):
+    alert = service.get_alert(current_user, alert_id)
+    note = (request.form.get("note") or "").strip()
+    if not note:
+        raise ValidationFailed({"note": ["Say what was done."]})
+    service.resolve(current_user, alert, note, now=clock.now())
+    db.session.commit()
+    flash("Alert resolved.", "ok")
+    return _back()
+
+
+@bp.route("/interruptions")
+@require(Permission.INTERRUPTION_READ)
+def interruptions():
+    ongoing = {"open": True, "ended": False}.get(request.args.get("show", "open"))
+    rows, total = episodes.list_episodes(current_user, ongoing=ongoing, limit=200, now=clock.now())
+    db.session.commit()
+    return render_template("alerts/interruptions.html", rows=rows, total=total,
+                           show=request.args.get("show", "open"))
+
+
+# -- the patient-page panel ------------------------------------------------------------
+
+def _panel(user, patient, now):
+    if not can(user, Permission.ALERT_READ):
+        return None
+    open_alerts = []
+    for status in ("open", "acknowledged"):
+        rows, _ = service.list_alerts(user, patient_id=patient.id, status=status, limit=50, now=now)
+        open_alerts += [alert_dict(a, user) for a in rows]
+    interruptions = []
+    if can(user, Permission.INTERRUPTION_READ):
+        interruptions, _ = episodes.list_episodes(user, patient_id=patient.id, limit=20, now=now)
+    if not open_alerts and not interruptions:
+        return None
+    return "alerts/_panel.html", {"open_alerts": open_alerts, "interruptions": interruptions}
+
+
+register_panel("alerts", 5, _panel)

@@ -180,7 +180,8 @@ def create_order(patient_id):
 @require(Permission.ORDER_WRITE)
 def discontinue_order(order_id):
     order = orders.load_order(current_user, order_id)
-    orders.discontinue_order(current_user, order, request.form.get("reason", ""), now=clock.now())
+    orders.discontinue_order(current_user, order, request.form.get("reason", ""), now=clock.now(),
+                             reason_code=request.form.get("reason_code") or None)
     db.session.commit()
     flash(f"Discontinued {order.drug}.", "ok")
     return redirect(url_for("patients.show", patient_id=order.patient_id) + "#medication")

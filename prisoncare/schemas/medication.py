@@ -50,6 +50,16 @@ class ReasonSchema(Schema):
     reason = fields.String(required=True, validate=TEXT)
 
 
+PREGNANCY_OST_STOP_REASONS = ("patient_request_informed", "adverse_reaction",
+                              "transfer_of_care", "clinical_other")
+
+
+class DiscontinueSchema(ReasonSchema):
+    reason_code = fields.String(validate=validate.OneOf(PREGNANCY_OST_STOP_REASONS), metadata={
+        "description": "Required to stop the OST of a pregnant woman (OST in pregnancy is "
+                       "never withdrawn without an explicit clinical reason)."})
+
+
 class OrderSchema(Schema):
     id = fields.Integer()
     patient_id = fields.Integer()

@@ -135,3 +135,45 @@ def escalate_open_alerts(*, now, minutes=None) -> int:
             alert.escalated_at = alert.opened_at + level * timedelta(minutes=policy[alert.severity])
             changed += 1
     return changed
+
+
+# -- raising many at once (the sweep) ---------------------------------------------------
+
+@dataclass(frozen=True)
+class AlertDraft:
+    """One condition the sweep found: raised unless its dedup_key ever was."""
+    spec: AlertSpec
+    patient_id: int
+    facility_id: int | None
+    dedup_key: str
+    cause_event_type: str | None = None
+    cause_event_id: int | None = None
+
+
+def _insert_ignoring_raised(session):
+    from sqlalchemy.dialects import postgresql, sqlite
+    module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return module.insert(Alert).on_conflict_do_nothing(index_elements=["dedup_key"])
+
+
+def raise_alerts(drafts, *, now, session=None) -> int:
+    """Set-based `raise_alert`: one query for the keys already raised (per 2,000),
+    one insert of the others (a concurrent sweep's rows are skipped by the
+    unique key). Returns how many were raised."""
+    session = session or db.session
+    by_key = {d.dedup_key: d for d in drafts}
+    keys = list(by_key)
+    for i in range(0, len(keys), 2000):
+        for key in session.scalars(select(Alert.dedup_key).where(
+                Alert.dedup_key.in_(keys[i:i + 2000]))):
+            by_key.pop(key, None)
+    rows = [dict(dedup_key=d.dedup_key, rule_code=d.spec.rule_code, severity=d.spec.severity,
+                 role=d.spec.role, patient_id=d.patient_id, facility_id=d.facility_id,
+                 programme=d.spec.programme, message=d.spec.message, action=d.spec.action,
+                 custody_message=d.spec.custody_message, status="open", opened_at=now,
+                 escalation_level=0, cause_event_type=d.cause_event_type,
+                 cause_event_id=d.cause_event_id)
+            for d in by_key.values()]
+    if rows:
+        session.execute(_insert_ignoring_raised(session), rows)
+    return len(rows)

@@ -15,6 +15,8 @@ from ..extensions import db
 from ..models.medication import MedicationOrder, ScheduledDose
 from ..models.patients import Patient
 from ..rules import schedule as schedule_rules
+from .alerts import AlertSpec, raise_alert
+from .srh import is_pregnant
 
 # An order written on paper during downtime may be entered this much later.
 BACKDATE_LIMIT = timedelta(days=30)
@@ -169,10 +171,27 @@ def change_order(actor, order: MedicationOrder, changes: dict, *, now) -> Medica
     return new
 
 
-def discontinue_order(actor, order: MedicationOrder, reason: str, *, now) -> MedicationOrder:
+OST_STOPPED_IN_PREGNANCY = AlertSpec(
+    rule_code="OST-P-02", severity="high", role="clinician", programme="ost",
+    message="OST discontinued in pregnancy.",
+    action="Same-day prescriber and midwife review: withdrawal harms the pregnancy (WHO 2014).")
+
+
+def discontinue_order(actor, order: MedicationOrder, reason: str, *, now,
+                      reason_code: str | None = None) -> MedicationOrder:
     if not (reason or "").strip():
         raise ValidationFailed({"reason": ["A discontinuation needs a reason."]})
     _ensure_active(order)
+    pregnant = order.programme == "ost" and is_pregnant(order.patient_id, now)
+    if pregnant and not reason_code:
+        raise ValidationFailed(
+            {"reason_code": ["She is pregnant: OST is never withdrawn without an explicit "
+                             "clinical reason code."]},
+            message="Stopping OST in pregnancy needs a clinical reason code.",
+            code="pregnancy_ost_reason_required")
+    if pregnant:
+        raise_alert(OST_STOPPED_IN_PREGNANCY, order.patient, now=now,
+                    dedup_key=f"OST-P-02:order:{order.id}")
     order.status = "discontinued"
     order.discontinued_at = now
     order.discontinued_by_id = getattr(actor, "id", None)
@@ -180,7 +199,8 @@ def discontinue_order(actor, order: MedicationOrder, reason: str, *, now) -> Med
     order.end_at = now if order.end_at is None else min(order.end_at, now)
     _drop_unrecorded(order, now)
     audit.record(actor, "order.discontinue", entity="medication_order", entity_id=order.id,
-                 patient_id=order.patient_id, at=now, detail={"reason": order.discontinue_reason})
+                 patient_id=order.patient_id, at=now,
+                 detail={"reason": order.discontinue_reason, "reason_code": reason_code})
     return order
 
 

@@ -16,8 +16,7 @@ LEASE = timedelta(minutes=2)
 EXPIRED = datetime(1970, 1, 1, tzinfo=timezone.utc)  # a released lease is free at once
 
 
-def acquire(name: str, holder: str, *, now, lease: timedelta = LEASE) -> bool:
-    """Take or renew the lease `name` for `holder`; commit; True if it is ours."""
+def _renew(name: str, holder: str, now, lease: timedelta) -> bool:
     taken = db.session.execute(
         update(SchedulerLock)
         .where(SchedulerLock.name == name,
@@ -27,6 +26,14 @@ def acquire(name: str, holder: str, *, now, lease: timedelta = LEASE) -> bool:
     if taken:
         db.session.commit()
         return True
+    db.session.rollback()
+    return False
+
+
+def acquire(name: str, holder: str, *, now, lease: timedelta = LEASE) -> bool:
+    """Take or renew the lease `name` for `holder`; commit; True if it is ours."""
+    if _renew(name, holder, now, lease):
+        return True
     if db.session.scalar(select(SchedulerLock.name).where(SchedulerLock.name == name)):
         db.session.rollback()
         return False
@@ -34,9 +41,11 @@ def acquire(name: str, holder: str, *, now, lease: timedelta = LEASE) -> bool:
         db.session.add(SchedulerLock(name=name, holder=holder, acquired_at=now, heartbeat_at=now))
         db.session.commit()
         return True
-    except IntegrityError:  # another process created it first
+    except IntegrityError:
+        # Created a moment ago, perhaps by another thread of this same holder
+        # (the jobs start together on a fresh database): try the renewal again.
         db.session.rollback()
-        return False
+        return _renew(name, holder, now, lease)
 
 
 def release(name: str, holder: str) -> None:

@@ -12,7 +12,7 @@ from ...extensions import db
 from ...rules import schedule as schedule_rules
 from ...schemas.medication import (AdministrationCreateSchema, AdministrationSchema,
                                    DoseListArgs, DoseSchema, OrderChangeSchema,
-                                   OrderCreateSchema, OrderSchema, PatientDoseArgs, ReasonSchema,
+                                   DiscontinueSchema, OrderCreateSchema, OrderSchema, PatientDoseArgs, ReasonSchema,
                                    ReviewCreateSchema, ReviewSchema, administration_dict,
                                    dose_dict, order_dict, review_dict)
 from ...services import administration, doses, orders, reviews
@@ -78,13 +78,14 @@ def change_order(data, order_id):
 
 @blp.route("/orders/<int:order_id>/discontinue", methods=["POST"])
 @require(Permission.ORDER_WRITE)
-@blp.arguments(ReasonSchema)
+@blp.arguments(DiscontinueSchema)
 @blp.response(200, OrderSchema)
 @errors(blp, 401, 403, 404, 409, 422)
 def discontinue_order(data, order_id):
     """Stop an order, with a reason (clinician)."""
     order = orders.load_order(current_user, order_id)
-    orders.discontinue_order(current_user, order, data["reason"], now=clock.now())
+    orders.discontinue_order(current_user, order, data["reason"], now=clock.now(),
+                             reason_code=data.get("reason_code"))
     db.session.commit()
     return order_dict(order, _tz(order.patient))
 

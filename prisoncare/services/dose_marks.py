@@ -1,0 +1,133 @@
+"""The scheduler's marks on the MAR: `absent` (she was at court, in hospital, in
+transfer or released when the dose was due) and `missed` (in custody, and nothing
+recorded within the programme's grace window).
+
+Both are computed from the data at `now`: the custody timeline decides where she
+was at each due instant, so a movement entered late turns a `missed` into an
+`absent` (or back) on the next run. Only doses without a person's record are
+touched (status due, missed or absent): a record always wins, and a late entry
+replaces a mark. Set-based: one statement or query per step, never per patient.
+"""
+import tomllib
+from collections import defaultdict
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import and_, delete, insert, literal, or_, select, update
+
+from ..models.interruptions import DoseMark
+from ..models.medication import MedicationOrder, ScheduledDose
+from ..models.patients import CustodyEvent
+
+SETTINGS_PATH = Path(__file__).resolve().parent.parent / "rules" / "data" / "sweep.toml"
+
+# Movements that change where she is; the last one before a due instant says where.
+MOVEMENTS = ("admission", "court_out", "court_return", "hospital_out", "hospital_return",
+             "transfer_out", "transfer_in", "release")
+AWAY = {"court_out": "court", "hospital_out": "hospital", "transfer_out": "transfer",
+        "release": "released"}
+UNRECORDED = ("due", "missed", "absent")   # statuses the scheduler may (re)mark
+CHUNK = 2000
+
+
+def sweep_settings(overrides=None) -> dict:
+    """sweep.toml, with a deployment's overrides merged one table deep."""
+    data = tomllib.loads(SETTINGS_PATH.read_text(encoding="utf-8"))
+    for section, values in (overrides or {}).items():
+        if isinstance(values, dict) and isinstance(data.get(section), dict):
+            data[section] = {**data[section], **values}
+        else:
+            data[section] = values
+    return data
+
+
+def _chunks(items, size=CHUNK):
+    items = list(items)
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def _last_movement():
+    """The id of the patient's last movement at or before the dose's due instant."""
+    return (select(CustodyEvent.id)
+            .where(CustodyEvent.patient_id == ScheduledDose.patient_id,
+                   CustodyEvent.type.in_(MOVEMENTS),
+                   CustodyEvent.occurred_at <= ScheduledDose.due_at)
+            .order_by(CustodyEvent.occurred_at.desc(), CustodyEvent.id.desc())
+            .limit(1).correlate(ScheduledDose).scalar_subquery())
+
+
+def mark_absent(session, now, *, since) -> int:
+    """Mark `absent` the unrecorded doses due in [since, now] while she was away,
+    remembering where and the event that took her there; un-mark an `absent` dose
+    the timeline no longer explains (it becomes `due` again, for mark_missed).
+    Returns how many doses changed."""
+    rows = session.execute(
+        select(ScheduledDose.id, ScheduledDose.status, DoseMark.cause, DoseMark.custody_event_id,
+               _last_movement().label("event_id"))
+        .outerjoin(DoseMark, DoseMark.dose_id == ScheduledDose.id)
+        .where(ScheduledDose.status.in_(UNRECORDED), ScheduledDose.due_at <= now,
+               ScheduledDose.due_at >= since)).all()
+    event_ids = {r.event_id for r in rows if r.event_id is not None}
+    types = {}
+    for chunk in _chunks(event_ids):
+        types.update(session.execute(select(CustodyEvent.id, CustodyEvent.type)
+                                     .where(CustodyEvent.id.in_(chunk))).all())
+    to_mark: dict[tuple, list[int]] = defaultdict(list)
+    to_clear: list[int] = []
+    for dose_id, status, cause, mark_event, event_id in rows:
+        where = AWAY.get(types.get(event_id))
+        if where is not None:
+            if (status, cause, mark_event) != ("absent", where, event_id):
+                to_mark[(where, event_id)].append(dose_id)
+        elif status == "absent":
+            to_clear.append(dose_id)
+    changed = 0
+    for (where, event_id), ids in to_mark.items():
+        for chunk in _chunks(ids):
+            session.execute(delete(DoseMark).where(DoseMark.dose_id.in_(chunk)))
+            session.execute(insert(DoseMark), [dict(dose_id=i, mark="absent", cause=where,
+                                                    custody_event_id=event_id, marked_at=now)
+                                               for i in chunk])
+            changed += session.execute(
+                update(ScheduledDose).where(ScheduledDose.id.in_(chunk),
+                                            ScheduledDose.status.in_(UNRECORDED))
+                .values(status="absent", status_at=now)
+                .execution_options(synchronize_session=False)).rowcount
+    for chunk in _chunks(to_clear):
+        session.execute(delete(DoseMark).where(DoseMark.dose_id.in_(chunk)))
+        changed += session.execute(
+            update(ScheduledDose).where(ScheduledDose.id.in_(chunk),
+                                        ScheduledDose.status == "absent")
+            .values(status="due", status_at=now)
+            .execution_options(synchronize_session=False)).rowcount
+    return changed
+
+
+def _past_grace(now, grace_hours: dict):
+    default = grace_hours.get("other", 12)
+    named = [p for p in grace_hours if p != "other"]
+    clauses = [and_(MedicationOrder.programme == p,
+                    ScheduledDose.due_at <= now - timedelta(hours=grace_hours[p]))
+               for p in named]
+    clauses.append(and_(MedicationOrder.programme.not_in(named),
+                        ScheduledDose.due_at <= now - timedelta(hours=default)))
+    return or_(*clauses)
+
+
+def mark_missed(session, now, *, since, grace_hours: dict) -> int:
+    """Mark `missed` the doses due in [since, now - grace] that nobody recorded.
+    Three statements for the whole country: the marks, then the statuses."""
+    overdue = (select(ScheduledDose.id)
+               .join(MedicationOrder, ScheduledDose.order_id == MedicationOrder.id)
+               .where(ScheduledDose.status == "due", ScheduledDose.due_at >= since,
+                      _past_grace(now, grace_hours)))
+    session.execute(delete(DoseMark).where(DoseMark.dose_id.in_(overdue)))
+    session.execute(insert(DoseMark).from_select(
+        ["dose_id", "mark", "marked_at"],
+        overdue.with_only_columns(ScheduledDose.id, literal("missed"),
+                                  literal(now, DoseMark.marked_at.type))))
+    return session.execute(
+        update(ScheduledDose).where(ScheduledDose.id.in_(overdue))
+        .values(status="missed", status_at=now)
+        .execution_options(synchronize_session=False)).rowcount

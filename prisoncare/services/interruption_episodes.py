@@ -1,0 +1,276 @@
+"""Interruption episodes per patient and programme, recomputed from the doses by
+`rules.interruptions.compute_episodes` at every sweep (so a late entry, a voided
+record or a movement entered late is reflected by the next run).
+
+Set-based and bounded: only the (patient, programme) pairs with a lost dose in the
+last `recompute_days`, a stored episode touching that window, or a recent
+admission with community treatment are read, with their doses from the window on
+(from further back only for an episode still going on, or an intake gap). Stored
+episodes are matched to computed ones by overlap, so an episode keeps its id (and
+its alerts) when a late entry moves its first day.
+
+A released patient's episodes stop at her release: an episode going on then is
+closed on the release day (or the day after a release from court, counted as
+`release_without_supply`: nothing was handed over).
+"""
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import delete, func, or_, select
+
+from ..models.facilities import Facility
+from ..models.intake import CommunityMedication
+from ..models.interruptions import DoseMark, InterruptionEpisode
+from ..models.medication import MedicationOrder, ScheduledDose
+from ..models.patients import CustodyEpisode, Patient
+from ..rules import dosing_guards
+from ..rules import interruptions as rules
+from ..rules.schedule import local_day
+from .dose_marks import _chunks
+
+LOST = ("refused", "held", "not_available", "absent", "missed")
+CONTINUED = ("ost", "art")
+FIELDS = ("start_on", "end_on", "length_days", "missed_days", "missed_doses", "held_days",
+          "cause", "cause_days", "cause_event_id", "drug_family", "facility_id")
+
+
+@dataclass
+class _Pair:
+    patient_id: int
+    programme: str
+    from_day: date
+    intake_due_on: date | None = None
+
+
+def _candidates(session, window_start: date, programmes, now, intake_days) -> dict:
+    pairs: dict[tuple, _Pair] = {}
+
+    def add(pid, prog, day, intake=None):
+        pair = pairs.setdefault((pid, prog), _Pair(pid, prog, window_start))
+        pair.from_day = min(pair.from_day, day)
+        if intake is not None:
+            pair.intake_due_on = intake
+    for pid, prog in session.execute(
+            select(ScheduledDose.patient_id, MedicationOrder.programme).distinct()
+            .join(MedicationOrder, ScheduledDose.order_id == MedicationOrder.id)
+            .where(ScheduledDose.status.in_(LOST), ScheduledDose.local_date >= window_start,
+                   MedicationOrder.programme.in_(programmes))):
+        add(pid, prog, window_start)
+    for pid, prog, first in session.execute(
+            select(InterruptionEpisode.patient_id, InterruptionEpisode.programme,
+                   func.min(InterruptionEpisode.start_on))
+            .where(or_(InterruptionEpisode.end_on.is_(None),
+                       InterruptionEpisode.end_on >= window_start))
+            .group_by(InterruptionEpisode.patient_id, InterruptionEpisode.programme)):
+        add(pid, prog, first)
+    for pid, prog, admitted_at, last_dose_at, tz in session.execute(
+            select(CommunityMedication.patient_id, CommunityMedication.programme,
+                   CustodyEpisode.admitted_at, CommunityMedication.last_dose_at, Facility.timezone)
+            .join(CustodyEpisode, CommunityMedication.episode_id == CustodyEpisode.id)
+            .join(Facility, CustodyEpisode.facility_id == Facility.id)
+            .where(CustodyEpisode.released_at.is_(None),
+                   CustodyEpisode.admitted_at >= now - timedelta(days=intake_days),
+                   CommunityMedication.programme.in_([p for p in CONTINUED if p in programmes]))
+            .order_by(CommunityMedication.id)):
+        due_on = intake_due_on(admitted_at, last_dose_at, tz)
+        add(pid, prog, due_on, due_on)
+    return pairs
+
+
+def intake_due_on(admitted_at: datetime, last_dose_at: datetime | None, tz: str) -> date:
+    """The first day a dose of a community treatment was due in custody: the day
+    after the last community dose, never before the admission day (the admission
+    day itself when the last dose is not known)."""
+    admitted_on = local_day(admitted_at, tz)
+    if last_dose_at is None:
+        return admitted_on
+    return max(admitted_on, local_day(last_dose_at, tz) + timedelta(days=1))
+
+
+def _patients(session, ids) -> dict:
+    """patient id -> (facility id, time zone, released_at, release_from)."""
+    out = {}
+    for chunk in _chunks(ids):
+        for pid, fac_id, status, tz in session.execute(
+                select(Patient.id, Patient.facility_id, Patient.custody_status, Facility.timezone)
+                .outerjoin(Facility, Patient.facility_id == Facility.id)
+                .where(Patient.id.in_(chunk))):
+            out[pid] = [fac_id, tz or "UTC", None, None, status]
+        released = [pid for pid in chunk if out.get(pid) and out[pid][4] == "released"]
+        for pid, at, where in session.execute(
+                select(CustodyEpisode.patient_id, CustodyEpisode.released_at,
+                       CustodyEpisode.release_from)
+                .where(CustodyEpisode.patient_id.in_(released),
+                       CustodyEpisode.released_at.is_not(None))
+                .order_by(CustodyEpisode.released_at)):
+            out[pid][2:4] = [at, where]
+    return out
+
+
+def _doses(session, pairs: dict, window_start: date) -> dict:
+    """(patient, programme) -> [(due_at, local_date, status, drug, cause, event id)]."""
+    out: dict[tuple, list] = defaultdict(list)
+    early = {p.patient_id: p.from_day for p in pairs.values() if p.from_day < window_start}
+
+    def read(ids, first, last=None):
+        query = (select(ScheduledDose.patient_id, MedicationOrder.programme, ScheduledDose.due_at,
+                        ScheduledDose.local_date, ScheduledDose.status, MedicationOrder.drug,
+                        DoseMark.cause, DoseMark.custody_event_id)
+                 .join(MedicationOrder, ScheduledDose.order_id == MedicationOrder.id)
+                 .outerjoin(DoseMark, DoseMark.dose_id == ScheduledDose.id)
+                 .where(ScheduledDose.patient_id.in_(ids), ScheduledDose.local_date >= first))
+        if last is not None:
+            query = query.where(ScheduledDose.local_date < last)
+        for pid, prog, *rest in session.execute(query):
+            if (pid, prog) in pairs:
+                out[(pid, prog)].append(tuple(rest))
+    for chunk in _chunks({p.patient_id for p in pairs.values()}):
+        read(chunk, window_start)
+    for chunk in _chunks(early):
+        read(chunk, min(early[pid] for pid in chunk), window_start)
+    return out
+
+
+def _records(doses, released_at):
+    records, marks = [], {}
+    for due_at, on, status, _drug, cause, event_id in doses:
+        if released_at is not None and due_at > released_at:
+            continue   # after her release: not a dose she could have had here
+        custody = cause if cause in ("court", "hospital", "transfer") else None
+        records.append(rules.DoseRecord(due_at, on, status, custody))
+        if status in ("absent", "missed") and cause:
+            marks.setdefault(on, []).append((due_at, cause, event_id))
+    return records, marks
+
+
+def _compute(pair: _Pair, doses, facts, now):
+    fac_id, tz, released_at, release_from, _status = facts
+    today = local_day(now, tz)
+    gone_on, without_supply = None, None
+    if released_at is not None:
+        gone_on = local_day(released_at, tz)
+        if release_from == "court":
+            without_supply = gone_on
+            gone_on += timedelta(days=1)
+        today = min(today, gone_on)
+    records, marks = _records(doses, released_at)
+    intake = pair.intake_due_on if pair.intake_due_on and pair.intake_due_on <= today else None
+    episodes = rules.compute_episodes(records, today, intake_due_on=intake,
+                                      released_without_supply_on=without_supply)
+    drugs = [d[3] for d in sorted(doses, key=lambda d: d[0])]
+    family = dosing_guards.drug_family(drugs[-1]) if drugs and pair.programme == "ost" else None
+    out = []
+    for ep in episodes:
+        end_on = ep.end_on if ep.end_on is not None or gone_on is None else today
+        event_id = next((e for on in sorted(marks) if ep.start_on <= on <= (end_on or today)
+                         for _at, cause, e in sorted(marks[on], key=lambda m: m[0])
+                         if cause == ep.cause), None)
+        out.append(dict(start_on=ep.start_on, end_on=end_on, length_days=ep.length_days,
+                        missed_days=ep.missed_days, missed_doses=ep.missed_doses,
+                        held_days=ep.held_days, cause=ep.cause,
+                        cause_days={c: n for c, n in ep.cause_days},
+                        cause_event_id=event_id, drug_family=family, facility_id=fac_id))
+    return out
+
+
+def _overlaps(a: dict, b: InterruptionEpisode, today: date) -> bool:
+    return a["start_on"] <= (b.end_on or today) and b.start_on <= (a["end_on"] or today)
+
+
+def recompute_episodes(session, now, *, recompute_days: int, intake_lookback_days: int,
+                       programmes) -> dict:
+    """Open, extend, close (and remove, when the record no longer shows them) the
+    episodes; returns counts of what changed."""
+    window_start = (now - timedelta(days=recompute_days)).date()
+    pairs = _candidates(session, window_start, tuple(programmes), now, intake_lookback_days)
+    counts = {"opened": 0, "updated": 0, "closed": 0, "removed": 0}
+    if not pairs:
+        return counts
+    patient_ids = {p.patient_id for p in pairs.values()}
+    facts = _patients(session, patient_ids)
+    doses = _doses(session, pairs, window_start)
+    stored: dict[tuple, list[InterruptionEpisode]] = defaultdict(list)
+    for chunk in _chunks(patient_ids):
+        for ep in session.scalars(select(InterruptionEpisode).where(
+                InterruptionEpisode.patient_id.in_(chunk))):
+            pair = pairs.get((ep.patient_id, ep.programme))
+            if pair is not None and (ep.end_on is None or ep.end_on >= pair.from_day):
+                stored[(ep.patient_id, ep.programme)].append(ep)
+    far = date.max
+    stale = []
+    for key, pair in pairs.items():
+        computed = _compute(pair, doses.get(key, []), facts[pair.patient_id], now)
+        unmatched = sorted(stored.get(key, []), key=lambda e: e.start_on)
+        for values in computed:
+            match = next((e for e in unmatched if _overlaps(values, e, far)), None)
+            if match is None:
+                session.add(InterruptionEpisode(patient_id=pair.patient_id,
+                                                programme=pair.programme, opened_at=now,
+                                                updated_at=now, **values))
+                counts["opened"] += 1
+                continue
+            unmatched.remove(match)
+            if any(getattr(match, f) != values[f] for f in FIELDS):
+                if match.end_on is None and values["end_on"] is not None:
+                    counts["closed"] += 1
+                else:
+                    counts["updated"] += 1
+                for f in FIELDS:
+                    setattr(match, f, values[f])
+                match.updated_at = now
+        stale.extend(e.id for e in unmatched)
+    for chunk in _chunks(stale):
+        session.execute(delete(InterruptionEpisode).where(InterruptionEpisode.id.in_(chunk))
+                        .execution_options(synchronize_session=False))
+    counts["removed"] = len(stale)
+    session.flush()
+    return counts
+
+
+# -- reading ---------------------------------------------------------------------------
+
+def list_episodes(user, *, facility_id=None, patient_id=None, programme=None, first=None,
+                  last=None, ongoing=None, limit=100, offset=0, now, session=None):
+    """Episodes in the user's facilities, newest first; `first`/`last` keep those
+    overlapping those days; `ongoing` True/False keeps the open / closed ones."""
+    from .. import audit
+    from ..authz import visible_facility_ids
+    from ..extensions import db
+    session = session or db.session
+    query = select(InterruptionEpisode)
+    ids = visible_facility_ids(user)
+    if ids is not None:
+        query = query.where(InterruptionEpisode.facility_id.in_(ids))
+    for column, value in ((InterruptionEpisode.facility_id, facility_id),
+                          (InterruptionEpisode.patient_id, patient_id),
+                          (InterruptionEpisode.programme, programme)):
+        if value is not None:
+            query = query.where(column == value)
+    if first is not None:
+        query = query.where(or_(InterruptionEpisode.end_on.is_(None),
+                                InterruptionEpisode.end_on >= first))
+    if last is not None:
+        query = query.where(InterruptionEpisode.start_on <= last)
+    if ongoing is not None:
+        query = query.where(InterruptionEpisode.end_on.is_(None) if ongoing
+                            else InterruptionEpisode.end_on.is_not(None))
+    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = session.scalars(query.order_by(InterruptionEpisode.start_on.desc(),
+                                          InterruptionEpisode.id.desc())
+                           .limit(limit).offset(offset)).all()
+    audit.record(user, "interruption.list", at=now, patient_id=patient_id,
+                 detail={"results": len(rows)})
+    return rows, total
+
+
+def episode_dict(ep: InterruptionEpisode) -> dict:
+    return {
+        "id": ep.id, "patient": ep.patient_id, "facility": ep.facility.code if ep.facility else None,
+        "programme": ep.programme, "drug_family": ep.drug_family, "start_on": ep.start_on,
+        "end_on": ep.end_on, "open": ep.end_on is None, "length_days": ep.length_days,
+        "missed_days": ep.missed_days, "missed_doses": ep.missed_doses, "held_days": ep.held_days,
+        "cause": ep.cause, "cause_days": dict(ep.cause_days or {}),
+        "cause_event": ({"event_type": ep.cause_event.type, "event_id": ep.cause_event_id}
+                        if ep.cause_event_id else None),
+    }

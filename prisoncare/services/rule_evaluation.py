@@ -1,0 +1,246 @@
+"""The sweep's rule evaluation: read the facts set-based (episodes, absences,
+admissions, releases, planned movements, checklists), ask the pure rule functions
+of `rules.alert_rules` which rules they meet, and raise one alert per condition.
+
+Dedup keys name the condition, so each raises once whatever the cadence:
+  ladders and pregnancy rules   <rule>:episode:<interruption episode id>
+  not continued on admission    <rule>:custody-episode:<custody episode id>
+  dose lost / release / planned <rule>:event:<custody event id>
+  checklist overdue             <rule>:checklist:<checklist instance id>
+Every rung a ladder has reached is raised (the day-3 sweep after a downtime
+raises days 1, 2 and 3, as hourly sweeps would have), so a late sweep ends in the
+same state as punctual ones. Custody staff see only a rule's custody_message.
+"""
+from collections import defaultdict
+from datetime import timedelta
+
+from sqlalchemy import and_, func, inspect, or_, select
+
+from ..models.intake import ChecklistInstance, CommunityMedication
+from ..models.interruptions import DoseMark, InterruptionEpisode
+from ..models.medication import DoseAdministration, MedicationOrder, ScheduledDose
+from ..models.patients import CustodyEpisode, CustodyEvent, Patient
+from ..rules import alert_rules as ar
+from .alerts import AlertDraft, AlertSpec, raise_alerts
+from .dose_marks import _chunks
+
+LABELS = {"ost": "OST", "art": "ART", "tb": "TB treatment", "hcv": "HCV treatment",
+          "prep": "PrEP", "methadone": "Methadone", "buprenorphine": "Buprenorphine"}
+WHERE = {"court": "at court", "transfer": "in transfer", "hospital": "in hospital"}
+MAX_LADDER_DAYS = 400
+
+
+def _label(programme, family=None) -> str:
+    return LABELS.get(family) or LABELS.get(programme, programme.upper())
+
+
+def _spec(rule: ar.AlertRule, message: str) -> AlertSpec:
+    return AlertSpec(rule_code=rule.id, severity=rule.severity, role=rule.role,
+                     programme=rule.programme, message=message, action=rule.action,
+                     custody_message=rule.custody_message)
+
+
+def pregnant_patient_ids(session, patient_ids) -> set[int]:
+    """Ongoing pregnancies from the SRH record (issue 6); none until its table exists."""
+    try:
+        from ..models.srh import Pregnancy
+    except ImportError:
+        return set()
+    if not patient_ids or not inspect(session.get_bind()).has_table(Pregnancy.__tablename__):
+        return set()
+    out = set()
+    for chunk in _chunks(patient_ids):
+        out.update(session.scalars(select(Pregnancy.patient_id).where(
+            Pregnancy.patient_id.in_(chunk), Pregnancy.status == "ongoing")))
+    return out
+
+
+def ladder_hits(rules, programme, family, missed_days, length_days, pregnant) -> list[ar.RuleHit]:
+    """Every rung reached on the way to these counts, each with the count that first
+    reached it (pure)."""
+    found: dict[str, ar.RuleHit] = {}
+    for k in range(1, min(missed_days, MAX_LADDER_DAYS) + 1):
+        for hit in ar.evaluate_streak(programme, family, k, pregnant, rules, interruption_days=0):
+            found.setdefault(hit.rule_id, hit)
+    for days in range(1, min(length_days, MAX_LADDER_DAYS) + 1):
+        for hit in ar.evaluate_streak(programme, family, 0, False, rules, interruption_days=days):
+            found.setdefault(hit.rule_id, hit)
+    return list(found.values())
+
+
+def _ladder_message(hit, ep) -> str:
+    label = _label(ep.programme, ep.drug_family)
+    since = f"interruption since {ep.start_on.isoformat()}"
+    if hit.rule.kind == "consecutive_interruption_days":
+        return f"{label} interrupted for {hit.observed} days ({since})."
+    prefix = "Pregnant: " if hit.rule.kind == "pregnant_missed" else ""
+    return f"{prefix}{label}: {hit.observed} consecutive day(s) without a dose ({since})."
+
+
+def _ladders(session, rules, window_start):
+    """One alert per rung reached per episode. The message names no cause and the
+    alert no cause event: an episode's cause can change as it grows (a hospital day
+    outranks an unrecorded one), and the episode, not the alert, says it."""
+    rows = session.execute(
+        select(InterruptionEpisode)
+        .where(or_(InterruptionEpisode.end_on.is_(None),
+                   InterruptionEpisode.end_on >= window_start))).scalars().all()
+    pregnant = pregnant_patient_ids(session, {ep.patient_id for ep in rows})
+    for ep in rows:
+        for hit in ladder_hits(rules, ep.programme, ep.drug_family, ep.missed_days,
+                               ep.length_days, ep.patient_id in pregnant):
+            yield AlertDraft(_spec(hit.rule, _ladder_message(hit, ep)), ep.patient_id,
+                             ep.facility_id, f"{hit.rule_id}:episode:{ep.id}")
+
+
+def _not_continued(session, rules, now, lookback):
+    meds = session.execute(
+        select(CommunityMedication.patient_id, CommunityMedication.programme,
+               CustodyEpisode.id, CustodyEpisode.admitted_at, Patient.facility_id)
+        .distinct()
+        .join(CustodyEpisode, CommunityMedication.episode_id == CustodyEpisode.id)
+        .join(Patient, CommunityMedication.patient_id == Patient.id)
+        .where(CustodyEpisode.released_at.is_(None), CustodyEpisode.admitted_at >= now - lookback,
+               CommunityMedication.programme.in_(("ost", "art")))).all()
+    if not meds:
+        return
+    first_given, admissions = {}, {}
+    for chunk in _chunks({m[0] for m in meds}):
+        for pid, prog, episode_id, at in session.execute(
+                select(ScheduledDose.patient_id, MedicationOrder.programme, CustodyEpisode.id,
+                       func.min(DoseAdministration.administered_at))
+                .join(MedicationOrder, ScheduledDose.order_id == MedicationOrder.id)
+                .join(DoseAdministration, and_(DoseAdministration.dose_id == ScheduledDose.id,
+                                               DoseAdministration.voided_at.is_(None),
+                                               DoseAdministration.outcome == "given"))
+                .join(CustodyEpisode, and_(CustodyEpisode.patient_id == ScheduledDose.patient_id,
+                                           CustodyEpisode.released_at.is_(None),
+                                           DoseAdministration.administered_at
+                                           >= CustodyEpisode.admitted_at))
+                .where(ScheduledDose.patient_id.in_(chunk))
+                .group_by(ScheduledDose.patient_id, MedicationOrder.programme, CustodyEpisode.id)):
+            first_given[(pid, prog, episode_id)] = at
+        admissions.update(session.execute(
+            select(CustodyEvent.episode_id, CustodyEvent.id).where(
+                CustodyEvent.patient_id.in_(chunk), CustodyEvent.type == "admission")).all())
+    for pid, prog, episode_id, admitted_at, fac_id in meds:
+        given = first_given.get((pid, prog, episode_id))
+        for hit in ar.evaluate_not_continued(prog, admitted_at, given, now, rules):
+            message = (f"Community {_label(prog)} recorded at admission; "
+                       + ("no dose given in custody yet" if given is None
+                          else f"first dose given {hit.observed} h after admission")
+                       + f" (target {hit.rule.params['hours']} h).")
+            yield AlertDraft(_spec(hit.rule, message), pid, fac_id,
+                             f"{hit.rule_id}:custody-episode:{episode_id}", "admission",
+                             admissions.get(episode_id))
+
+
+def _doses_lost(session, rules, now, lookback):
+    rows = session.execute(
+        select(ScheduledDose.patient_id, ScheduledDose.facility_id, MedicationOrder.programme,
+               DoseMark.cause, DoseMark.custody_event_id, CustodyEvent.type,
+               func.min(ScheduledDose.due_at))
+        .join(MedicationOrder, ScheduledDose.order_id == MedicationOrder.id)
+        .join(DoseMark, DoseMark.dose_id == ScheduledDose.id)
+        .join(CustodyEvent, DoseMark.custody_event_id == CustodyEvent.id)
+        .where(ScheduledDose.status == "absent", DoseMark.cause.in_(tuple(WHERE)),
+               ScheduledDose.due_at >= now - lookback)
+        .group_by(ScheduledDose.patient_id, ScheduledDose.facility_id, MedicationOrder.programme,
+                  DoseMark.cause, DoseMark.custody_event_id, CustodyEvent.type)).all()
+    for pid, fac_id, prog, cause, event_id, event_type, due_at in rows:
+        for hit in ar.evaluate_custody_dose_loss(prog, cause, rules):
+            message = (f"{_label(prog)} dose due {due_at:%Y-%m-%d %H:%M} UTC not given: "
+                       f"she was {WHERE[cause]}.")
+            yield AlertDraft(_spec(hit.rule, message), pid, fac_id,
+                             f"{hit.rule_id}:event:{event_id}", event_type, event_id)
+
+
+def _active_at(at):
+    return and_(MedicationOrder.start_at <= at,
+                or_(MedicationOrder.end_at.is_(None), MedicationOrder.end_at > at),
+                or_(MedicationOrder.discontinued_at.is_(None),
+                    MedicationOrder.discontinued_at > at),
+                MedicationOrder.status != "superseded")
+
+
+def _unplanned_releases(session, rules, now, lookback):
+    rows = session.execute(
+        select(CustodyEvent.id, CustodyEvent.patient_id, CustodyEvent.release_from,
+               Patient.facility_id, MedicationOrder.programme).distinct()
+        .join(Patient, CustodyEvent.patient_id == Patient.id)
+        .join(MedicationOrder, and_(MedicationOrder.patient_id == CustodyEvent.patient_id,
+                                    _active_at(CustodyEvent.occurred_at)))
+        .where(CustodyEvent.type == "release", CustodyEvent.release_from != "facility",
+               CustodyEvent.occurred_at >= now - lookback, CustodyEvent.occurred_at <= now)).all()
+    for event_id, pid, where, fac_id, prog in rows:
+        for hit in ar.evaluate_unplanned_release(prog, False, rules):
+            message = (f"Unplanned release from {where} while on {_label(prog)}: no release "
+                       "plan, bridging supply or letter was prepared.")
+            yield AlertDraft(_spec(hit.rule, message), pid, fac_id,
+                             f"{hit.rule_id}:event:{event_id}", "release", event_id)
+
+
+def _planned_absences(session, rules, now, hours: dict):
+    longest = timedelta(hours=max(hours.values()))
+    events = session.execute(
+        select(CustodyEvent.id, CustodyEvent.patient_id, CustodyEvent.type,
+               CustodyEvent.expected_at, Patient.facility_id)
+        .join(Patient, CustodyEvent.patient_id == Patient.id)
+        .where(CustodyEvent.type.in_(tuple(hours)), CustodyEvent.expected_at > now,
+               Patient.custody_status == "in_custody")).all()
+    if not events:
+        return
+    due = defaultdict(list)
+    for chunk in _chunks({e[1] for e in events}):
+        for pid, prog, due_at in session.execute(
+                select(ScheduledDose.patient_id, MedicationOrder.programme, ScheduledDose.due_at)
+                .join(MedicationOrder, ScheduledDose.order_id == MedicationOrder.id)
+                .where(ScheduledDose.patient_id.in_(chunk), ScheduledDose.status == "due",
+                       ScheduledDose.due_at > now, ScheduledDose.due_at <= now + longest
+                       + timedelta(days=2))):
+            due[(pid, prog)].append(due_at)
+    for event_id, pid, etype, departs, fac_id in events:
+        returns = departs + timedelta(hours=hours[etype])
+        for (patient_id, prog), due_ats in due.items():
+            if patient_id != pid:
+                continue
+            for hit in ar.evaluate_planned_absence(prog, etype, departs, returns, due_ats, rules):
+                message = (f"{hit.observed} {_label(prog)} dose(s) due while she is away "
+                           f"({etype.replace('_scheduled', '')}, leaving "
+                           f"{departs:%Y-%m-%d %H:%M} UTC).")
+                yield AlertDraft(_spec(hit.rule, message), pid, fac_id,
+                                 f"{hit.rule_id}:event:{event_id}", etype, event_id)
+
+
+def _checklists_overdue(session, now, spec: dict):
+    rows = session.execute(
+        select(ChecklistInstance.id, ChecklistInstance.patient_id, ChecklistInstance.facility_id,
+               ChecklistInstance.kind, ChecklistInstance.next_due_at)
+        .join(CustodyEpisode, ChecklistInstance.episode_id == CustodyEpisode.id)
+        .where(ChecklistInstance.completed_at.is_(None), ChecklistInstance.next_due_at <= now,
+               CustodyEpisode.released_at.is_(None))).all()
+    for instance_id, pid, fac_id, kind, due_at in rows:
+        alert = AlertSpec(rule_code=spec["rule_code"], severity=spec["severity"], role=spec["role"],
+                          programme=None, action=spec.get("action"),
+                          custody_message=spec.get("custody_message"),
+                          message=f"The {kind.replace('_', ' ')} checklist is overdue "
+                                  f"(due {due_at:%Y-%m-%d %H:%M} UTC).")
+        yield AlertDraft(alert, pid, fac_id, f"{spec['rule_code']}:checklist:{instance_id}")
+
+
+def evaluate_rules(session, now, rules: ar.RuleSet, settings: dict) -> dict:
+    """Raise the alerts every rule calls for at `now`; returns counts per source."""
+    lookback = timedelta(days=settings["rules"]["lookback_days"])
+    window_start = (now - timedelta(days=settings["interruptions"]["recompute_days"])).date()
+    sources = {
+        "ladders": _ladders(session, rules, window_start),
+        "admission": _not_continued(session, rules, now,
+                                    timedelta(days=settings["interruptions"]["intake_lookback_days"])),
+        "custody": _doses_lost(session, rules, now, lookback),
+        "release": _unplanned_releases(session, rules, now, lookback),
+        "planned": _planned_absences(session, rules, now,
+                                     settings["rules"]["planned_absence_hours"]),
+        "checklists": _checklists_overdue(session, now, settings["checklist_overdue"]),
+    }
+    return {name: raise_alerts(list(drafts), now=now, session=session)
+            for name, drafts in sources.items()}
