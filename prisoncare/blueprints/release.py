@@ -1,18 +1,15 @@
 """Release planning pages (issue 7): the release board, the plan editor, the
 printable plan, the provider directory (admins) and the patient-page panel."""
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from .. import clock
-from ..authz import Permission, can, patient_scope, require
+from ..authz import Permission, can, require
 from ..errors import Conflict, ValidationFailed
 from ..extensions import db
-from ..models import Patient
-from ..models.release import ReleasePlan
 from ..panels import register_panel
 from ..pdf import render_pdf
 from ..rules import release as rules
@@ -20,41 +17,22 @@ from ..services import providers as provider_service
 from ..services import release as service
 from ..services import release_docs as docs
 from ..services.patients import read_patient
+from ..services.release_board import BOARD_DAYS, release_board
 from .home import current_place
 
 bp = Blueprint("release", __name__)
 
 YES_NO = (("yes", "yes"), ("no", "no"))
-BOARD_DAYS = 30
-
-
 @bp.route("/release-board")
 @require(Permission.RELEASE_READ)
 def board():
     """Releases of the next 30 days in the chosen facility, with each plan's readiness."""
-    now = clock.now()
     facilities, facility, _ward = current_place()
-    rows = []
-    if facility is not None:
-        today = now.astimezone(ZoneInfo(facility.timezone)).date()
-        query = select(Patient, ReleasePlan).outerjoin(
-            ReleasePlan, ReleasePlan.patient_id == Patient.id).where(
-            Patient.facility_id == facility.id, Patient.custody_status != "released",
-            Patient.expected_release_on.is_not(None),
-            Patient.expected_release_on <= today + timedelta(days=BOARD_DAYS))
-        scope = patient_scope(current_user, Patient)
-        if scope is not None:
-            query = query.where(scope)
-        for patient, plan in db.session.execute(query.order_by(Patient.expected_release_on)):
-            if plan is not None and plan.episode.released_at is not None:
-                plan = None
-            done = total = None
-            if plan is not None:
-                done, total = rules.readiness(service.Evaluation(plan, now).statuses)
-            rows.append({"patient": patient, "plan": plan, "done": done, "total": total,
-                         "days": (patient.expected_release_on - today).days})
-    return render_template("release/board.html", rows=rows, facility=facility,
+    rows = release_board(current_user, facility, now=clock.now()) if facility is not None else []
+    page = render_template("release/board.html", rows=rows, facility=facility,
                            facilities=facilities, days=BOARD_DAYS)
+    db.session.commit()
+    return page
 
 
 def _plan_page(patient_id, errors=None, status=200):

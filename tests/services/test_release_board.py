@@ -1,0 +1,32 @@
+"""The release board lists each patient once, with the plan of her current episode."""
+from datetime import timedelta
+
+from prisoncare.extensions import db
+from prisoncare.models import AuditEntry, Facility, StaffUser
+from prisoncare.services import custody
+from prisoncare.services.release_board import release_board
+from tests.conftest import NOW
+from tests.factories import SYSTEM
+
+from .test_release_support import make_providers, make_woman
+
+
+def test_a_readmitted_woman_appears_once_with_her_current_plan(ctx, world):
+    make_providers()
+    woman = make_woman(release_in_days=5)
+    custody.record_event(SYSTEM, woman, dict(type="release", occurred_at=NOW), now=NOW)
+    custody.record_event(SYSTEM, woman, dict(type="admission", occurred_at=NOW, facility="FAC-A",
+                                             ward="A", legal_status="pretrial"), now=NOW)
+    custody.record_event(SYSTEM, woman, dict(type="release_scheduled", occurred_at=NOW,
+                                             expected_at=NOW + timedelta(days=10)), now=NOW)
+    db.session.flush()
+    officer = db.session.scalars(db.select(StaffUser).where(
+        StaffUser.username == "release_officer.a")).one()
+    facility = db.session.scalars(db.select(Facility).where(Facility.code == "FAC-A")).one()
+    rows = release_board(officer, facility, now=NOW)
+    assert [r["patient"].id for r in rows] == [woman.id]
+    row = rows[0]
+    assert row["plan"] is not None and row["plan"].episode.released_at is None
+    assert row["days"] == 10 and row["total"] > row["done"]
+    assert db.session.scalar(db.select(db.func.count()).select_from(AuditEntry).where(
+        AuditEntry.action == "release_board.read", AuditEntry.username == "release_officer.a")) == 1
