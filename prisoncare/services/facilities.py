@@ -4,8 +4,8 @@ from zoneinfo import available_timezones
 from sqlalchemy import select
 
 from .. import audit
-from ..authz import visible_facility_ids
-from ..errors import Conflict, ValidationFailed
+from ..authz import can_see_facility, visible_facility_ids
+from ..errors import Conflict, NotFound, ValidationFailed
 from ..extensions import db
 from ..models import Facility, Ward
 
@@ -36,6 +36,14 @@ def create_facility(actor, *, code, name, kind, population, timezone, wards, now
     db.session.flush()
     audit.record(actor, "facility.create", entity="facility", entity_id=facility.id, at=now,
                  detail={"code": code})
+    return facility
+
+
+def visible_facility(user, code: str) -> Facility:
+    """The facility `code` if the user may see it; 404 otherwise (whether or not it exists)."""
+    facility = facility_by_code(code)
+    if facility is None or not can_see_facility(user, facility.id):
+        raise NotFound(f"No facility {code}.")
     return facility
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import delete, or_, select
 from .. import audit
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..extensions import db
-from ..models.medication import MedicationOrder, ScheduledDose
+from ..models.medication import DoseAdministration, MedicationOrder, ScheduledDose
 from ..models.patients import Patient
 from ..rules import schedule as schedule_rules
 from .alerts import AlertSpec, raise_alert
@@ -127,10 +127,12 @@ def create_order(actor, patient: Patient, data: dict, *, now) -> MedicationOrder
 
 
 def _drop_unrecorded(order: MedicationOrder, after: datetime) -> None:
-    """Planned doses of an order that ends: those not yet recorded go (they were a plan)."""
+    """Planned doses of an order that ends: those never recorded go (they were a
+    plan). A dose whose record was voided keeps its history, so it stays."""
+    recorded = select(DoseAdministration.id).where(DoseAdministration.dose_id == ScheduledDose.id)
     db.session.execute(delete(ScheduledDose).where(
         ScheduledDose.order_id == order.id, ScheduledDose.due_at >= after,
-        ScheduledDose.status == "due").execution_options(synchronize_session=False))
+        ScheduledDose.status == "due", ~recorded.exists()).execution_options(synchronize_session=False))
 
 
 def _ensure_active(order: MedicationOrder) -> None:

@@ -279,6 +279,10 @@ def _check_social(social, errors) -> dict:
         if value.get("provider") and provider is None:
             errors.setdefault(f"social_needs.{key}.provider", []).append(
                 f"No provider {value['provider']} in the directory.")
+        if value.get("outcome") not in rules.SOCIAL_OUTCOMES:
+            errors.setdefault(f"social_needs.{key}.outcome", []).append(
+                f"Choose one of {', '.join(rules.SOCIAL_OUTCOMES)}.")
+            continue
         out[key] = {"outcome": value["outcome"], "provider": provider.code if provider else None,
                     "note": value.get("note")}
     return out
@@ -291,6 +295,11 @@ def _check_consents(rows, errors) -> list:
         if provider is None:
             errors.setdefault(f"consents.{n}.provider", []).append(
                 f"No provider {row['provider']} in the directory.")
+            continue
+        unknown = sorted(set(row["categories"]) - set(rules.CONSENT_CATEGORIES))
+        if unknown:
+            errors.setdefault(f"consents.{n}.categories", []).append(
+                f"Unknown categories: {', '.join(unknown)}.")
             continue
         out.append((provider, sorted(set(row["categories"]))))
     return out

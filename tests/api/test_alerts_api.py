@@ -60,3 +60,13 @@ def test_alerts_of_another_facility_are_invisible(app, as_user, world):
     other = as_user("nurse.b")
     assert other.get("/api/v1/alerts").get_json()["total"] == 0
     assert other.post(f"/api/v1/alerts/{alert_id}/acknowledge", json={}).status_code == 404
+
+
+def test_filters_naming_another_facility_or_its_patient_are_404(app, as_user, world):
+    pid = admitted(as_user)
+    alert_for(app, pid)
+    other = as_user("nurse.b")
+    assert other.get("/api/v1/alerts?facility=FAC-A").status_code == 404
+    assert other.get(f"/api/v1/alerts?patient={pid}").status_code == 404
+    assert other.get(f"/api/v1/interruptions?patient={pid}").status_code == 404
+    assert as_user("nurse.a").get("/api/v1/alerts?facility=FAC-A").get_json()["total"] == 1

@@ -252,3 +252,17 @@ def test_the_database_allows_one_live_record_per_dose(methadone):
                               outcome="refused", administered_at=NOW, recorded_at=NOW, late=False)
     db.session.add_all([voided, live])
     db.session.flush()   # a voided record does not count
+
+
+def test_discontinuing_keeps_a_later_dose_whose_record_was_voided(methadone):
+    _patient, order = methadone
+    early = NOW - timedelta(hours=5)  # 05:00Z: today's 06:00Z dose is still ahead
+    today = dose_on(10)
+    mar.record_administration(staff("nurse.a"), today, {"outcome": "held", "reason": "Sedated"},
+                              now=early)
+    mar.void_administration(staff("nurse.a"), today, "Held on the wrong row", now=early)
+    orders.discontinue_order(staff("clinician.a"), order, "Transferred to depot", now=early)
+    db.session.commit()  # on PostgreSQL, deleting that dose broke the voided record's key
+    assert db.session.get(ScheduledDose, today.id) is not None
+    record = db.session.scalars(select(DoseAdministration)).one()
+    assert record.dose_id == today.id and record.voided_at == early

@@ -75,6 +75,16 @@ def test_field_errors_all_at_once_and_nothing_written(woman):
     assert plan.referrals == [] and plan.checks == {} and plan.consents == []
 
 
+def test_the_service_itself_refuses_unknown_outcomes_and_consent_categories(woman):
+    """The page editor passes form values straight through: the service must check them."""
+    data = {"social_needs": {"housing": {"outcome": "sorted"}},
+            "consents": [{"provider": "HIV-KYIV", "categories": ["hiv", "everything"]}]}
+    with pytest.raises(ValidationFailed) as err:
+        release.update_plan(SYSTEM, woman, data, now=NOW)
+    assert set(err.value.fields) == {"social_needs.housing.outcome", "consents.0.categories"}
+    assert release.current_plan(woman).consents == []
+
+
 def test_women_only_provider_refused_for_a_man(ctx, world):
     make_providers()
     man = make_patient("M-1", facility="FAC-B", sex="male")

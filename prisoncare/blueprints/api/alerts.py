@@ -2,14 +2,14 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 
 from ... import clock
-from ...authz import Permission, require
-from ...errors import NotFound
+from ...authz import Permission, ensure_patient_visible, require
 from ...extensions import db
+from ...models import Patient
 from ...presenters import alert_dict
 from ...schemas.alerts import AcknowledgeSchema, AlertArgs, AlertSchema, ResolveSchema
 from ...schemas.common import page_of
 from ...services import alerts as service
-from ...services.facilities import facility_by_code
+from ...services.facilities import visible_facility
 from .docs import errors
 
 blp = Blueprint("api_alerts", __name__, description="Alerts raised by the rules")
@@ -27,10 +27,9 @@ def list_alerts(args):
     without any diagnosis."""
     facility_id = None
     if args.get("facility"):
-        facility = facility_by_code(args["facility"])
-        if facility is None:
-            raise NotFound(f"No facility {args['facility']}.")
-        facility_id = facility.id
+        facility_id = visible_facility(current_user, args["facility"]).id
+    if args.get("patient") is not None:
+        ensure_patient_visible(current_user, db.session.get(Patient, args["patient"]))
     rows, total = service.list_alerts(
         current_user, facility_id=facility_id, status=args.get("status"),
         patient_id=args.get("patient"), rule=args.get("rule"), severity=args.get("severity"),

@@ -4,13 +4,13 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from ... import clock
-from ...authz import Permission, require
-from ...errors import NotFound
+from ...authz import Permission, ensure_patient_visible, require
 from ...extensions import db
+from ...models import Patient
 from ...models.medication import PROGRAMMES
 from ...schemas.common import ListArgs, page_of
 from ...services import interruption_episodes as service
-from ...services.facilities import facility_by_code
+from ...services.facilities import visible_facility
 from .docs import errors
 
 blp = Blueprint("api_interruptions", __name__, description="Treatment interruptions (issue 5).")
@@ -65,10 +65,9 @@ def list_interruptions(args):
     timeline."""
     facility_id = None
     if args.get("facility"):
-        facility = facility_by_code(args["facility"])
-        if facility is None:
-            raise NotFound(f"No facility {args['facility']}.")
-        facility_id = facility.id
+        facility_id = visible_facility(current_user, args["facility"]).id
+    if args.get("patient") is not None:
+        ensure_patient_visible(current_user, db.session.get(Patient, args["patient"]))
     rows, total = service.list_episodes(
         current_user, facility_id=facility_id, patient_id=args.get("patient"),
         programme=args.get("programme"), first=args.get("from_"), last=args.get("to"),

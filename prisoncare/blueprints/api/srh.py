@@ -12,7 +12,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 
 from ... import clock
-from ...authz import Permission, require
+from ...authz import Permission, ensure, require
 from ...extensions import db
 from ...schemas import srh as s
 from ...services import srh as service
@@ -165,13 +165,14 @@ def list_violence(patient_id):
 
 
 @blp.route(BASE + "/violence", methods=["POST"])
-@require(Permission.CONFIDENTIAL_READ)
+@require(Permission.SRH_WRITE)
 @blp.arguments(s.ViolenceCreateSchema)
 @blp.response(201, s.ViolenceSchema)
 @errors(blp, 400, 401, 403, 404, 409, 422)
 def create_violence(data, patient_id):
     """Record violence history or a disclosure, that she was told of her right to recourse
     (Rule 7), and the support and referral she accepted."""
+    ensure(current_user, Permission.CONFIDENTIAL_READ)
     now = clock.now()
     patient = read_patient(current_user, patient_id, now=now, purpose="srh.violence.write")
     row = care.record_violence(current_user, patient, data, now=now)
