@@ -1,5 +1,5 @@
 """The user's home: a worklist for the chosen facility and ward."""
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, redirect, render_template, request, session
 from flask_login import current_user
 
 from .. import clock

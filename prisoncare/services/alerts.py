@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from .. import audit
 from ..authz import CLINICAL_ROLES, visible_facility_ids
@@ -81,6 +82,7 @@ def list_alerts(user, *, facility_id=None, status=None, patient_id=None, rule=No
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     rank = case({s: i for i, s in enumerate(SEVERITIES)}, value=Alert.severity, else_=0)
     rows = db.session.scalars(query.order_by(rank.desc(), Alert.opened_at.desc(), Alert.id.desc())
+                              .options(selectinload(Alert.patient))
                               .limit(limit).offset(offset)).all()
     audit.record(user, "alert.list", at=now, detail={"status": status, "results": len(rows)})
     return rows, total

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import delete, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from ..models.facilities import Facility
 from ..models.intake import CommunityMedication
@@ -258,6 +259,8 @@ def list_episodes(user, *, facility_id=None, patient_id=None, programme=None, fi
     total = session.scalar(select(func.count()).select_from(query.subquery()))
     rows = session.scalars(query.order_by(InterruptionEpisode.start_on.desc(),
                                           InterruptionEpisode.id.desc())
+                           .options(selectinload(InterruptionEpisode.patient),
+                                    selectinload(InterruptionEpisode.cause_event))
                            .limit(limit).offset(offset)).all()
     audit.record(user, "interruption.list", at=now, patient_id=patient_id,
                  detail={"results": len(rows)})

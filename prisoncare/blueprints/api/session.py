@@ -1,4 +1,4 @@
-from flask import current_app, request, session
+from flask import current_app, session
 from flask_login import current_user
 from flask_smorest import Blueprint
 from flask_wtf.csrf import generate_csrf
