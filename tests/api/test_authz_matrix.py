@@ -113,6 +113,7 @@ def real_ids():
 
 
 def verdict(resp, is_api):
+    assert resp.status_code < 500, (resp.request.method, resp.request.path, resp.status_code)
     if resp.status_code in (401, 403):
         return resp.status_code
     if not is_api and resp.status_code == 302 and "/login" in resp.headers["Location"]:

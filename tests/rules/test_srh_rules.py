@@ -14,6 +14,7 @@ def midnight(day):
 
 
 def test_every_schedule_file_loads_and_every_entry_cites_a_source():
+    assert {"srh_screening", "srh_immunisation", "srh_protection"} <= set(srh.load_all())
     for stem, data in srh.load_all().items():
         assert data["meta"]["source"], stem
         for name, entries in data.items():

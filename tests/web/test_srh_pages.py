@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import pytest
 
 from prisoncare.extensions import db
-from prisoncare.models import AuditEntry
+from prisoncare.models import Alert, AuditEntry
 from prisoncare.services import srh
 from tests.conftest import NOW
 from tests.factories import SYSTEM, admit, make_patient
@@ -80,7 +80,7 @@ def test_the_violence_page_is_confidential_and_its_reads_are_logged(logged_in, p
                                  .filter_by(action="srh.violence.read")) == 2
 
 
-def test_custody_records_an_escort_with_restraint(logged_in, pregnant):
+def test_custody_records_an_escort_with_restraint(app, logged_in, pregnant):
     client = logged_in("custody.a")
     page = get(client, f"/patients/{pregnant}")
     resp = submit(client, page, {"escorted_at": "2026-03-10T11:00", "restraint_used": "yes",
@@ -88,3 +88,6 @@ def test_custody_records_an_escort_with_restraint(logged_in, pregnant):
                   action=f"/patients/{pregnant}/hospital-escorts", follow_redirects=True)
     assert resp.status == 200
     assert any("director is alerted" in f for f in resp.flashes())
+    with app.app_context():
+        alerts = db.session.scalars(db.select(Alert).where(Alert.rule_code == "BR-05")).all()
+        assert [a.patient_id for a in alerts] == [pregnant] and alerts[0].severity == "critical"
