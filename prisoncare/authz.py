@@ -39,9 +39,12 @@ class Permission(str, Enum):
     PROVIDER_MANAGE = "release:provider:manage"
     SRH_READ = "patient:srh:read"
     SRH_WRITE = "patient:srh:write"
+    SRH_ENABLE = "patient:srh:enable"        # open the SRH record for a patient who is not a woman
+    PHOTO_WRITE = "patient:photo:write"
     # "Bangkok Rule 22/24 protections apply", without any diagnosis.
     PROTECTION_FLAGS_READ = "patient:protection:read"
     AUDIT_READ = "audit:log:read"
+    REPORT_READ = "report:interruption:read"  # interruption reports and indicators, no names
 
 
 P = Permission
@@ -49,19 +52,19 @@ _READ_PATIENTS = {P.FACILITY_READ, P.PATIENT_READ, P.CUSTODY_READ, P.PROTECTION_
 
 _CARE = {P.CLINICAL_READ, P.CONFIDENTIAL_READ, P.CHECKLIST_STATUS_READ, P.CHECKLIST_ANSWER,
          P.COMMUNITY_MED_WRITE, P.MAR_READ, P.MAR_RECORD, P.ALERT_READ, P.ALERT_ACT,
-         P.INTERRUPTION_READ, P.SRH_READ, P.SRH_WRITE}
+         P.INTERRUPTION_READ, P.SRH_READ, P.SRH_WRITE, P.PHOTO_WRITE}
 _ALERTS = {P.ALERT_READ, P.ALERT_ACT}
 
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     "nurse": frozenset(_READ_PATIENTS | _CARE | {P.PATIENT_CREATE, P.RELEASE_READ}),
     "clinician": frozenset(_READ_PATIENTS | _CARE | {P.PATIENT_CREATE, P.ORDER_WRITE, P.REVIEW_WRITE,
-                                                     P.RELEASE_READ, P.RELEASE_WRITE}),
+                                                     P.RELEASE_READ, P.RELEASE_WRITE, P.SRH_ENABLE}),
     # Release planning needs the medication record, not the confidential answers.
     "release_officer": frozenset(_READ_PATIENTS | _ALERTS | {P.CLINICAL_READ, P.MAR_READ,
                                                              P.CHECKLIST_STATUS_READ,
                                                              P.RELEASE_READ, P.RELEASE_WRITE}),
     "auditor": frozenset(_READ_PATIENTS | {P.AUDIT_READ, P.CHECKLIST_STATUS_READ, P.ALERT_READ,
-                                           P.INTERRUPTION_READ}),
+                                           P.INTERRUPTION_READ, P.REPORT_READ}),
     # Custody staff see demographics, the timeline and whether a checklist is
     # complete or overdue, never clinical data.
     "custody": frozenset(_READ_PATIENTS | _ALERTS | {P.PATIENT_CREATE, P.CUSTODY_WRITE,

@@ -58,8 +58,9 @@ from .matrix_mar import ROWS as MAR  # noqa: E402
 from .matrix_scheduler import ROWS as SCHEDULER  # noqa: E402
 from .matrix_release import ROWS as RELEASE  # noqa: E402
 from .matrix_srh import ROWS as SRH  # noqa: E402
+from .matrix_reports import ROWS as REPORTS  # noqa: E402
 
-MATRIX = {**FOUNDATION, **INTAKE, **MAR, **ALERTS, **SCHEDULER, **SRH, **RELEASE}
+MATRIX = {**FOUNDATION, **INTAKE, **MAR, **ALERTS, **SCHEDULER, **SRH, **RELEASE, **REPORTS}
 
 IGNORED_ENDPOINTS = {"static"}
 
