@@ -51,6 +51,9 @@ class CircumstancesSchema(Schema):
     breastfeeding = fields.Boolean(allow_none=True)
     children_outside = fields.Boolean(allow_none=True)
     child_with_her = fields.Boolean(allow_none=True)
+    violence_support_needed = fields.Boolean(
+        allow_none=True, metadata={"description": "She needs violence support (the need only, "
+                                                  "never what she disclosed)"})
 
 
 class ReferralInSchema(Schema):

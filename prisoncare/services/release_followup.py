@@ -9,8 +9,8 @@ from .. import audit
 from ..errors import Conflict, ValidationFailed
 from ..extensions import db
 from ..models import Patient
-from ..models.release import ReleaseFollowUp, ReleasePlan, ReleaseReferral
-from .alerts import AlertSpec, raise_alert
+from ..models.release import CommunityProvider, ReleaseFollowUp, ReleasePlan, ReleaseReferral
+from .alerts import AlertDraft, AlertSpec, raise_alerts
 from .providers import provider_by_code
 
 FOLLOW_UP_DAYS = (3, 7, 30)
@@ -64,28 +64,28 @@ def follow_ups_due(plan: ReleasePlan) -> list:
 
 def alert_missing_outcomes(*, now) -> int:
     """The scheduler's job: first OST/ART appointments 72 h past with no outcome
-    (no follow-up saying attended or not) raise a high alert, once each."""
+    (no follow-up saying attended or not) raise a high alert, once each, in one
+    bulk insert."""
     outcome = exists().where(ReleaseFollowUp.plan_id == ReleaseReferral.plan_id,
                              ReleaseFollowUp.provider_id == ReleaseReferral.provider_id,
                              ReleaseFollowUp.attended.is_not(None))
     rows = db.session.execute(
-        select(ReleaseReferral, Patient)
+        select(ReleaseReferral.id, ReleaseReferral.need, ReleaseReferral.appointment_at,
+               CommunityProvider.name, Patient.id, Patient.facility_id)
         .join(ReleasePlan, ReleaseReferral.plan_id == ReleasePlan.id)
         .join(Patient, ReleasePlan.patient_id == Patient.id)
+        .join(CommunityProvider, ReleaseReferral.provider_id == CommunityProvider.id)
         .where(ReleaseReferral.need.in_(FIRST_APPOINTMENT_NEEDS),
                ReleaseReferral.appointment_at.is_not(None),
                ReleaseReferral.appointment_at <= now - OUTCOME_WAIT,
-               ReleaseReferral.provider_id.is_not(None),
                Patient.custody_status == "released", ~outcome)).all()
-    raised = 0
-    for referral, patient in rows:
-        rule = "OST-R-01" if referral.need == "ost" else "ART-07"
-        spec = AlertSpec(rule_code=rule, severity="high", role="release_officer",
-                         programme=referral.need,
-                         message=(f"No outcome recorded for the first {referral.need.upper()} "
-                                  f"appointment at {referral.provider.name}, due "
-                                  f"{referral.appointment_at:%Y-%m-%d %H:%M} UTC."),
+    drafts = []
+    for referral_id, need, appointment_at, provider_name, patient_id, facility_id in rows:
+        spec = AlertSpec(rule_code="OST-R-01" if need == "ost" else "ART-07", severity="high",
+                         role="release_officer", programme=need,
+                         message=(f"No outcome recorded for the first {need.upper()} "
+                                  f"appointment at {provider_name}, due "
+                                  f"{appointment_at:%Y-%m-%d %H:%M} UTC."),
                          action="Call the provider and record whether she attended.")
-        if raise_alert(spec, patient, dedup_key=f"release-outcome:{referral.id}", now=now):
-            raised += 1
-    return raised
+        drafts.append(AlertDraft(spec, patient_id, facility_id, f"release-outcome:{referral_id}"))
+    return raise_alerts(drafts, now=now)
