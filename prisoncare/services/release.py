@@ -355,6 +355,20 @@ def finalize_plan(actor, patient: Patient, *, now) -> Evaluation:
 
 # --- presenting ----------------------------------------------------------------------
 
+# What release officers see of violence support: the need's status, never the history.
+VIOLENCE_STATUS = {"referred": "referral_accepted", "arranged": "arranged", "declined": "declined",
+                   "not_needed": "not_needed", "pending": "not_discussed"}
+
+
+def violence_support_status(plan: ReleasePlan) -> dict | None:
+    """For women (or anyone known to need it): needed? and the plan's outcome."""
+    needed = bool((plan.circumstances or {}).get("violence_support_needed"))
+    if plan.patient.sex != "female" and not needed:
+        return None
+    outcome = ((plan.social_needs or {}).get("violence_support") or {}).get("outcome") or "pending"
+    return {"needed": needed, "status": VIOLENCE_STATUS[outcome]}
+
+
 def consents_by_provider(plan: ReleasePlan) -> dict[str, set[str]]:
     out: dict[str, set[str]] = {}
     for consent in plan.consents:
@@ -390,4 +404,5 @@ def plan_dict(e: Evaluation) -> dict:
                    "done": s.done, "problem": s.problem} for s in e.statuses],
         "missing": [s.item.name for s in e.missing],
         "follow_ups": follow_ups_of(plan),
+        "violence_support": violence_support_status(plan),
     }

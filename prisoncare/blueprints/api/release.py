@@ -15,18 +15,21 @@ from ...pdf import render_pdf
 from ...schemas.common import page_of
 from ...schemas.release import (
     FhirArgs, FollowUpSchema, PlanSchema, PlanUpdateSchema, ProviderArgs, ProviderCreateSchema,
-    ProviderSchema, ProviderUpdateSchema,
+    ProviderSchema, ProviderUpdateSchema, WorklistArgs, WorklistItemSchema,
 )
 from ...services import providers as provider_service
 from ...services import release as service
 from ...services import release_docs as docs
+from ...services.checklists import facility_for
 from ...services.release_followup import record_follow_up
+from ...services.release_worklist import follow_up_worklist, item_dict
 from ...services.patients import read_patient
 from .docs import errors
 
 blp = Blueprint("api_release", __name__, description="Release planning and linkage (issue 7).")
 
 ProviderPage = page_of(ProviderSchema, "ProviderPage")
+WorklistPage = page_of(WorklistItemSchema, "ReleaseFollowUpPage")
 
 
 def require_any(*permissions):
@@ -190,3 +193,22 @@ def referral_letter(patient_id, provider_code):
     db.session.commit()
     return Response(pdf, mimetype="application/pdf", headers={
         "Content-Disposition": f'inline; filename="referral-{provider_code}-{patient.prison_number}.pdf"'})
+
+
+# --- after release: the follow-up worklist ------------------------------------------
+
+@blp.route("/release-follow-ups", methods=["GET"])
+@require(Permission.RELEASE_READ)
+@blp.arguments(WorklistArgs, location="query")
+@blp.response(200, WorklistPage)
+@errors(blp, 401, 403, 404, 422)
+def follow_up_list(args):
+    """A facility's follow-ups of appointments after release (3, 7 and 30 days):
+    `?status=open` (due or overdue, the default), `due`, `overdue`, `recorded`,
+    `upcoming` or `all`. Record one with `POST .../release-plan/follow-up`."""
+    now = clock.now()
+    facility = facility_for(current_user, args.get("facility"))
+    items, total = follow_up_worklist(current_user, facility, now=now, status=args["status"],
+                                      limit=args["limit"], offset=args["offset"])
+    db.session.commit()
+    return {"items": [item_dict(i) for i in items], "total": total}
