@@ -15,6 +15,7 @@ from ..pdf import render_pdf
 from ..rules import release as rules
 from ..services import providers as provider_service
 from ..services import release as service
+from ..services import release_present as present
 from ..services import release_docs as docs
 from ..services.patients import read_patient
 from ..models.release import ReleasePlan
@@ -54,7 +55,7 @@ def _plan_page(patient_id, errors=None, status=200):
     db.session.commit()
     return render_template(
         "release/plan.html", patient=patient, e=evaluation,
-        view=service.plan_dict(evaluation) if evaluation else None, choices=choices,
+        view=present.plan_dict(evaluation) if evaluation else None, choices=choices,
         all_providers=all_providers, errors=errors or {},
         recipients=docs.referral_recipients(evaluation) if evaluation else [],
         categories=rules.CONSENT_CATEGORIES, outcomes=rules.SOCIAL_OUTCOMES,
@@ -154,7 +155,7 @@ def print_view(patient_id):
     now = clock.now()
     patient = read_patient(current_user, patient_id, now=now, purpose="release_plan.read_patient")
     evaluation = service.read_plan(current_user, patient, now=now)
-    view = service.plan_dict(evaluation)
+    view = present.plan_dict(evaluation)
     db.session.commit()
     return render_template("release/print.html", patient=patient, view=view, e=evaluation,
                            definition=service.definition())

@@ -65,9 +65,11 @@ def evaluate_release_rules(*, now, table: ar.RuleSet | None = None) -> dict[str,
         today = now.astimezone(tz_of(plan)).date()
         days = rules.days_to_release(plan.release_on, today)
         keys_in_scope.update(KEY.format(rule=r, plan=plan.id) for r in rule_ids)
+        # Resolved only when the items are done, not because the release date moved away.
+        live_keys.update(KEY.format(rule=h.rule_id, plan=plan.id) for h in rules.release_hits(
+            definition().alerts, f.subject, f.state, f.statuses, min(days, 0), table))
         for hit in rules.release_hits(definition().alerts, f.subject, f.state, f.statuses, days, table):
             key = KEY.format(rule=hit.rule_id, plan=plan.id)
-            live_keys.add(key)
             spec = AlertSpec(rule_code=hit.rule_id, severity=hit.severity, role=hit.role,
                              programme=hit.programme, message=_message(hit, days),
                              action=hit.action, custody_message=hit.custody_message)

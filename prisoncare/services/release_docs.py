@@ -10,7 +10,8 @@ from .. import audit
 from ..errors import Conflict, NotFound
 from ..rules import release as rules
 from .providers import provider_by_code, provider_dict
-from .release import CIRCUMSTANCES, Evaluation, consents_by_provider
+from .release import CIRCUMSTANCES, Evaluation
+from .release_present import consents_by_provider
 
 ALL_CATEGORIES = frozenset(rules.CONSENT_CATEGORIES)
 CIRCUMSTANCE_CATEGORY = {"pregnant": "srh", "breastfeeding": "srh", "children_outside": "srh",

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from prisoncare.extensions import db
 from prisoncare.models import Alert, AuditEntry
 from prisoncare.models.intake import ChecklistAnswer, ChecklistInstance
-from prisoncare.services import community_medication, custody, release, srh, srh_care
+from prisoncare.services import community_medication, custody, release, release_present, srh, srh_care
 from prisoncare.services.release_alerts import evaluate_release_rules
 from tests.conftest import NOW
 from tests.factories import SYSTEM, admit, make_patient
@@ -101,7 +101,7 @@ def test_violence_disclosed_becomes_a_need_never_its_content(providers, source):
     assert plan.circumstances == {"violence_support_needed": True}
     assert plan.social_needs == {"violence_support": {"outcome": "pending", "provider": None,
                                                       "note": None}}
-    assert DISCLOSURE not in repr(release.plan_dict(release.Evaluation(plan, NOW)))
+    assert DISCLOSURE not in repr(release_present.plan_dict(release.Evaluation(plan, NOW)))
 
 
 def test_nothing_known_nothing_filled_and_the_mar_gives_the_last_dose(providers):
@@ -179,3 +179,13 @@ def test_tb_handover_at_release(providers):
     alert = _alerts(man)["TB-06"]
     assert alert.programme == "tb" and "TB treatment card and doses remaining handed over" in alert.message
     assert set(_alerts(man)) == {"TB-06"}
+
+
+def test_a_later_release_date_does_not_resolve_what_is_still_missing(providers):
+    woman = make_woman(release_in_days=10)
+    evaluate_release_rules(now=NOW)
+    custody.record_event(SYSTEM, woman, dict(type="release_scheduled", occurred_at=NOW,
+                                             expected_at=NOW + timedelta(days=20)), now=NOW)
+    assert release.current_plan(woman).release_on == (NOW + timedelta(days=20)).date()
+    assert evaluate_release_rules(now=NOW) == {"raised": 0, "resolved": 0}
+    assert {a.status for a in _alerts(woman).values()} == {"open"}

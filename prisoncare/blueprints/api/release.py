@@ -19,6 +19,7 @@ from ...schemas.release import (
 )
 from ...services import providers as provider_service
 from ...services import release as service
+from ...services import release_present as present
 from ...services import release_docs as docs
 from ...services.checklists import facility_for
 from ...services.release_followup import record_follow_up
@@ -98,7 +99,7 @@ def get_plan(patient_id):
     """The release plan of her current custody episode, with every item and what is missing."""
     now = clock.now()
     patient = read_patient(current_user, patient_id, now=now, purpose="release_plan.read_patient")
-    out = service.plan_dict(service.read_plan(current_user, patient, now=now))
+    out = present.plan_dict(service.read_plan(current_user, patient, now=now))
     db.session.commit()
     return out
 
@@ -114,7 +115,7 @@ def put_plan(data, patient_id):
     none yet. Editing a finalized plan returns it to draft."""
     now = clock.now()
     patient = read_patient(current_user, patient_id, now=now, purpose="release_plan.write_patient")
-    out = service.plan_dict(service.update_plan(current_user, patient, data, now=now))
+    out = present.plan_dict(service.update_plan(current_user, patient, data, now=now))
     db.session.commit()
     return out
 
@@ -127,7 +128,7 @@ def finalize(patient_id):
     """Finalize: 409 `plan_incomplete` names every missing item (message and `fields`)."""
     now = clock.now()
     patient = read_patient(current_user, patient_id, now=now, purpose="release_plan.write_patient")
-    out = service.plan_dict(service.finalize_plan(current_user, patient, now=now))
+    out = present.plan_dict(service.finalize_plan(current_user, patient, now=now))
     db.session.commit()
     return out
 
@@ -143,7 +144,7 @@ def follow_up(data, patient_id):
     patient = read_patient(current_user, patient_id, now=now, purpose="release_plan.write_patient")
     evaluation = service.read_plan(current_user, patient, now=now)
     record_follow_up(current_user, evaluation.plan, data, now=now)
-    out = service.plan_dict(evaluation)
+    out = present.plan_dict(evaluation)
     db.session.commit()
     return out
 
