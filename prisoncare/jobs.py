@@ -89,6 +89,11 @@ def _release_outcomes(now):
     return release_outcome_alerts(now)
 
 
+def _release_rules(now):
+    from .services.release_jobs import release_rule_alerts
+    return release_rule_alerts(now)
+
+
 def _escalate(now):
     from .services.alerts import escalate_open_alerts
     return f"{escalate_open_alerts(now=now)} escalated"
@@ -106,6 +111,8 @@ JOBS: tuple[Job, ...] = (
     Job("open-release-plans", 60, _release_plans, "Open release plans 30 days before the expected release"),
     Job("release-follow-up", 60, _release_outcomes,
         "Alert when a first OST or ART appointment has no outcome 72 hours after it"),
+    Job("release-rules", 60, _release_rules,
+        "Release rules OST-R-01/02, ART-07, HCV-04, TB-06, BR-09 over plans near release"),
     Job("escalate-alerts", 5, _escalate, "Escalate open alerts nobody acknowledged in time"),
     Job("seal-audit-log", 5, _seal_audit, "Link the access log's new entries into the hash chain"),
 )

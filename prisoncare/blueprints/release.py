@@ -8,16 +8,20 @@ from flask_login import current_user
 
 from .. import clock
 from ..authz import Permission, can, require
-from ..errors import Conflict, ValidationFailed
+from ..errors import Conflict, NotFound, ValidationFailed
 from ..extensions import db
 from ..panels import register_panel
 from ..pdf import render_pdf
 from ..rules import release as rules
 from ..services import providers as provider_service
 from ..services import release as service
+from ..services import release_present as present
 from ..services import release_docs as docs
 from ..services.patients import read_patient
+from ..models.release import ReleasePlan
 from ..services.release_board import BOARD_DAYS, release_board
+from ..services.release_followup import record_follow_up
+from ..services.release_worklist import FILTERS, follow_up_worklist
 from .home import current_place
 
 bp = Blueprint("release", __name__)
@@ -51,7 +55,7 @@ def _plan_page(patient_id, errors=None, status=200):
     db.session.commit()
     return render_template(
         "release/plan.html", patient=patient, e=evaluation,
-        view=service.plan_dict(evaluation) if evaluation else None, choices=choices,
+        view=present.plan_dict(evaluation) if evaluation else None, choices=choices,
         all_providers=all_providers, errors=errors or {},
         recipients=docs.referral_recipients(evaluation) if evaluation else [],
         categories=rules.CONSENT_CATEGORIES, outcomes=rules.SOCIAL_OUTCOMES,
@@ -151,7 +155,7 @@ def print_view(patient_id):
     now = clock.now()
     patient = read_patient(current_user, patient_id, now=now, purpose="release_plan.read_patient")
     evaluation = service.read_plan(current_user, patient, now=now)
-    view = service.plan_dict(evaluation)
+    view = present.plan_dict(evaluation)
     db.session.commit()
     return render_template("release/print.html", patient=patient, view=view, e=evaluation,
                            definition=service.definition())
@@ -218,3 +222,53 @@ def build_panel(user, patient, now):
 
 
 register_panel("release", 40, build_panel)
+
+
+# --- after release: the follow-up worklist -------------------------------------------
+
+ATTENDED = {"yes": True, "no": False, "unknown": None}
+
+
+@bp.route("/release-follow-ups")
+@require(Permission.RELEASE_READ)
+def follow_ups():
+    """Checks of each appointment 3, 7 and 30 days after release, due and overdue first."""
+    facilities, facility, _ward = current_place()
+    status = request.args.get("status", "open")
+    if status not in FILTERS:
+        status = "open"
+    items, total = ([], 0) if facility is None else follow_up_worklist(
+        current_user, facility, now=clock.now(), status=status, limit=500)
+    page = render_template("release/follow_ups.html", items=items, total=total, status=status,
+                           filters=FILTERS, facility=facility, facilities=facilities)
+    db.session.commit()
+    return page
+
+
+@bp.route("/release-follow-ups", methods=["POST"])
+@require(Permission.RELEASE_WRITE)
+def record_follow_up_from_list():
+    """Record one check from the worklist (same service as the API)."""
+    now = clock.now()
+    form = request.form
+    plan = db.session.get(ReleasePlan, int(form["plan"])) if form.get("plan", "").isdigit() else None
+    if plan is None:
+        raise NotFound("No such release plan.")
+    read_patient(current_user, plan.patient_id, now=now, purpose="release_plan.write_patient")
+    data = {"provider": form.get("provider", ""), "need": form.get("need") or None,
+            "attended": ATTENDED.get(form.get("attended")), "checked_at": now,
+            "note": form.get("note") or None}
+    if form.get("day", "").isdigit():
+        data["day"] = int(form["day"])
+    try:
+        if form.get("attended") not in ATTENDED:
+            raise ValidationFailed({"attended": ["Choose attended, not attended or unknown."]})
+        record_follow_up(current_user, plan, data, now=now)
+    except (ValidationFailed, Conflict) as err:
+        db.session.rollback()
+        flash(err.message if not getattr(err, "fields", None) else
+              "; ".join(f"{k}: {' '.join(v)}" for k, v in err.fields.items()), "error")
+        return redirect(url_for("release.follow_ups", status=form.get("status", "open")))
+    db.session.commit()
+    flash("Follow-up recorded.", "ok")
+    return redirect(url_for("release.follow_ups", status=form.get("status", "open")))

@@ -126,6 +126,10 @@ class ReleaseFollowUp(db.Model):
     provider_id: Mapped[int] = mapped_column(ForeignKey("community_provider.id"))
     attended: Mapped[bool | None] = mapped_column(Boolean)
     checked_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Which appointment (the referral's need) and which check (3, 7 or 30 days after
+    # release) this answers; None on rows recorded before the worklist existed.
+    need: Mapped[str | None] = mapped_column(String(16))
+    checkpoint_day: Mapped[int | None] = mapped_column(Integer)
     note: Mapped[str | None] = mapped_column(Text)
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))

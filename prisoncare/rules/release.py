@@ -72,6 +72,7 @@ class PlanDefinition:
     sections: tuple[tuple[str, str], ...]
     items: tuple[PlanItem, ...]
     thresholds: Thresholds
+    alerts: tuple = ()  # release_alerts.ReleaseAlert: TB-06 at release, BR-09
 
     def item(self, item_id: str) -> PlanItem:
         for item in self.items:
@@ -128,7 +129,7 @@ class PlanState:
 
 def parse_definition(data: dict, source: str = "release_plan.toml") -> PlanDefinition:
     problems: list[str] = []
-    unknown = set(data) - {"version", "thresholds", "sections", "items"}
+    unknown = set(data) - {"version", "thresholds", "sections", "items", "alerts"}
     problems += [f"unknown key {k!r}" for k in sorted(unknown)]
     version = data.get("version")
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
@@ -155,10 +156,12 @@ def parse_definition(data: dict, source: str = "release_plan.toml") -> PlanDefin
         problems.append("items must be a non-empty list")
     used = {i.section for i in items}
     problems += [f"section {s}: has no items" for s in sorted(section_ids - used)]
+    from .release_alerts import parse_alerts
+    alerts = parse_alerts(data.get("alerts"), seen, problems)
     if problems:
         raise PlanDefinitionError(source, problems)
     return PlanDefinition(version=version, sections=tuple(sections), items=tuple(items),
-                          thresholds=thresholds)
+                          thresholds=thresholds, alerts=alerts)
 
 
 def _parse_thresholds(raw, problems) -> Thresholds:

@@ -51,6 +51,9 @@ class CircumstancesSchema(Schema):
     breastfeeding = fields.Boolean(allow_none=True)
     children_outside = fields.Boolean(allow_none=True)
     child_with_her = fields.Boolean(allow_none=True)
+    violence_support_needed = fields.Boolean(
+        allow_none=True, metadata={"description": "She needs violence support (the need only, "
+                                                  "never what she disclosed)"})
 
 
 class ReferralInSchema(Schema):
@@ -116,6 +119,14 @@ class FollowUpOutSchema(Schema):
     attended = fields.Boolean(allow_none=True)
     checked_at = Instant()
     note = fields.String(allow_none=True)
+    need = fields.String(allow_none=True, metadata={"description": "The appointment it answers"})
+    day = fields.Integer(allow_none=True, metadata={"description": "The check: 3, 7 or 30 days after release"})
+
+
+class ViolenceSupportSchema(Schema):
+    needed = fields.Boolean(metadata={"description": "Known to need violence support (never why)"})
+    status = fields.String(metadata={"description": "referral_accepted | arranged | declined | "
+                                                    "not_needed | not_discussed"})
 
 
 class PlanSchema(Schema):
@@ -141,6 +152,8 @@ class PlanSchema(Schema):
     items = fields.List(fields.Nested(PlanItemSchema))
     missing = fields.List(fields.String(), metadata={"description": "Names of the required items not done"})
     follow_ups = fields.List(fields.Nested(FollowUpOutSchema))
+    violence_support = fields.Nested(ViolenceSupportSchema, allow_none=True,
+                                     metadata={"description": "Women: the need's status only"})
 
 
 class FollowUpSchema(Schema):
@@ -148,6 +161,46 @@ class FollowUpSchema(Schema):
     attended = fields.Boolean(required=True, allow_none=True,
                               metadata={"description": "true, false, or null (unknown)"})
     checked_at = Instant(required=True)
+    note = fields.String(allow_none=True)
+    need = fields.String(validate=validate.OneOf(NEEDS),
+                         metadata={"description": "The appointment (referral need) it answers; "
+                                                  "defaults to the provider's only one"})
+    day = fields.Integer(validate=validate.OneOf((3, 7, 30)),
+                         metadata={"description": "The check it answers; defaults to the latest "
+                                                  "due at checked_at"})
+
+
+class WorklistArgs(ListArgs):
+    facility = fields.String(metadata={"description": "Facility code; defaults to your only facility."})
+    status = fields.String(load_default="open", validate=validate.OneOf(
+        ("open", "due", "overdue", "recorded", "upcoming", "all")))
+
+
+class ReleasePatientRefSchema(Schema):
+    id = fields.Integer()
+    prison_number = fields.String()
+    name = fields.String()
+
+
+class ProviderRefSchema(Schema):
+    code = fields.String()
+    name = fields.String()
+    phone = fields.String(allow_none=True)
+
+
+class WorklistItemSchema(Schema):
+    plan = fields.Integer()
+    patient = fields.Nested(ReleasePatientRefSchema)
+    need = fields.String()
+    provider = fields.Nested(ProviderRefSchema)
+    appointment_at = Instant(allow_none=True)
+    released_at = Instant()
+    day = fields.Integer(metadata={"description": "3, 7 or 30 days after release"})
+    due_on = fields.Date()
+    status = fields.String(metadata={"description": "upcoming | due | overdue | attended | "
+                                                    "not_attended | unknown"})
+    days_overdue = fields.Integer()
+    checked_at = Instant(allow_none=True)
     note = fields.String(allow_none=True)
 
 

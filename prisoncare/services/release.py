@@ -4,27 +4,27 @@ edited by release officers and clinicians, finalized only when complete.
 Every check runs before anything is written and all field errors are reported at
 once; the plan's content is checked against the rules file (rules/release.py).
 """
-from datetime import date, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
-from flask import current_app, has_app_context
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import audit
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..extensions import db
 from ..models import CustodyEpisode, CustodyEvent, Patient
-from ..models.intake import CommunityMedication
 from ..models.medication import DoseAdministration, MedicationOrder
 from ..models.release import ReleaseConsent, ReleasePlan, ReleaseReferral
 from ..rules import release as rules
 from .alerts import AlertSpec, raise_alert
 from .custody import current_episode, on_custody_event
-from .orders import active_programmes
+from .release_prefill import prefill_plans
 from .providers import provider_by_code
+from .release_facts import PlanFacts, definition, local_date, plan_facts, thresholds, tz_of
 
-CIRCUMSTANCES = ("opioid_use", "pregnant", "breastfeeding", "children_outside", "child_with_her")
+CIRCUMSTANCES = ("opioid_use", "pregnant", "breastfeeding", "children_outside", "child_with_her",
+                 "violence_support_needed")
 # The directory service a provider must offer to be chosen for a need.
 NEED_SERVICES = {"ost": ("ost",), "art": ("art",), "tb": ("tb",), "hcv": ("hcv",),
                  "antenatal": ("antenatal", "srh"), "paediatric": ("paediatric",)}
@@ -32,66 +32,9 @@ UNPLANNED_FROM = ("court", "hospital")
 WINDOW_DAYS = 30
 
 
-# --- the rules, with the deployment's thresholds -----------------------------------
+# --- the rules and what is known about her (release_facts: many plans at once) -------
 
-def definition() -> rules.PlanDefinition:
-    return rules.load_definition()
-
-
-def thresholds() -> rules.Thresholds:
-    overrides = current_app.config.get("RELEASE_THRESHOLDS") if has_app_context() else None
-    return definition().thresholds.merged(overrides)
-
-
-def _tz(plan_or_patient) -> ZoneInfo:
-    facility = plan_or_patient.facility
-    return ZoneInfo(facility.timezone if facility else "UTC")
-
-
-def local_date(instant, plan) -> date | None:
-    return instant.astimezone(_tz(plan)).date() if instant else None
-
-
-# --- what is known about her ---------------------------------------------------------
-
-def _programmes_at(plan: ReleasePlan, now) -> dict[str, MedicationOrder]:
-    """Programmes with an order active at release (or now, before it), with the order."""
-    at = plan.episode.released_at - timedelta(seconds=1) if plan.episode.released_at else now
-    names = active_programmes(plan.patient_id, at) & set(rules.PROGRAMMES)
-    orders = {}
-    for order in db.session.scalars(select(MedicationOrder).where(
-            MedicationOrder.patient_id == plan.patient_id,
-            MedicationOrder.programme.in_(names)).order_by(MedicationOrder.id)):
-        orders[order.programme] = order  # the latest version
-    return orders
-
-
-def _community_ost(plan: ReleasePlan) -> bool:
-    return db.session.scalar(select(CommunityMedication.id).where(
-        CommunityMedication.episode_id == plan.episode_id,
-        CommunityMedication.programme == "ost").limit(1)) is not None
-
-
-def subject_of(plan: ReleasePlan, programmes) -> rules.PlanSubject:
-    c = plan.circumstances or {}
-    patient = plan.patient
-    return rules.PlanSubject(
-        sex=patient.sex, programmes=frozenset(programmes),
-        opioid_use=bool("ost" in programmes or c.get("opioid_use") or _community_ost(plan)),
-        pregnant=c.get("pregnant"), breastfeeding=c.get("breastfeeding"),
-        children_outside=c.get("children_outside"), child_with_her=c.get("child_with_her"),
-        legal_status=patient.legal_status, kind=plan.kind)
-
-
-def state_of(plan: ReleasePlan, orders: dict) -> rules.PlanState:
-    return rules.PlanState(
-        referrals={r.need: rules.Referral(provider=r.provider.code if r.provider else None,
-                                          appointment_on=local_date(r.appointment_at, plan),
-                                          supply_days=r.supply_days) for r in plan.referrals},
-        checks=dict(plan.checks or {}),
-        social={k: v.get("outcome") for k, v in (plan.social_needs or {}).items()},
-        release_on=plan.release_on,
-        course_end_on={p: local_date(o.end_at, plan) for p, o in orders.items() if o.end_at})
+_tz = tz_of
 
 
 def last_doses(patient_id: int, now) -> dict[str, dict]:
@@ -115,14 +58,12 @@ def last_doses(patient_id: int, now) -> dict[str, dict]:
 class Evaluation:
     """A plan with everything derived from it, computed once per request."""
 
-    def __init__(self, plan: ReleasePlan, now):
+    def __init__(self, plan: ReleasePlan, now, facts: PlanFacts | None = None):
         self.plan = plan
-        self.orders = _programmes_at(plan, now)
-        self.subject = subject_of(plan, set(self.orders))
-        self.state = state_of(plan, self.orders)
+        facts = facts or plan_facts([plan], now)[plan.id]
+        self.orders, self.subject, self.state = facts.orders, facts.subject, facts.state
         self.thresholds = thresholds()
-        self.statuses = rules.evaluate(definition(), self.subject, self.state, self.thresholds)
-        self.missing = rules.missing(self.statuses)
+        self.statuses, self.missing = facts.statuses, facts.missing
         self.last_doses = last_doses(plan.patient_id, now)
 
     @property
@@ -136,22 +77,37 @@ def plan_for_episode(episode_id: int) -> ReleasePlan | None:
     return db.session.scalar(select(ReleasePlan).where(ReleasePlan.episode_id == episode_id))
 
 
-def open_plan(actor, patient: Patient, episode: CustodyEpisode, *, trigger: str, now,
-              kind: str = "planned") -> ReleasePlan:
-    """The episode's plan, opened if it has none (idempotent)."""
-    plan = plan_for_episode(episode.id)
-    if plan is not None:
-        return plan
-    plan = ReleasePlan(patient=patient, episode=episode, facility_id=patient.facility_id,
+def _new_plan(actor, patient, episode, *, trigger, now, kind="planned") -> ReleasePlan:
+    return ReleasePlan(patient=patient, episode=episode, facility_id=patient.facility_id,
                        kind=kind, status="draft", trigger=trigger,
                        definition_version=definition().version,
                        release_on=patient.expected_release_on, circumstances={}, checks={},
                        social_needs={}, opened_at=now, updated_at=now,
                        opened_by_id=getattr(actor, "id", None))
+
+
+def _opened(actor, plans, now) -> None:
+    """Pre-fill new (flushed) plans from the record and audit their opening."""
+    filled = prefill_plans(plans)
+    for plan in plans:
+        audit.record(actor, "release_plan.open", entity="release_plan", entity_id=plan.id,
+                     patient_id=plan.patient_id, at=now,
+                     detail={"trigger": plan.trigger, "kind": plan.kind,
+                             "prefilled": filled.get(plan.id, [])})
+
+
+def open_plan(actor, patient: Patient, episode: CustodyEpisode, *, trigger: str, now,
+              kind: str = "planned") -> ReleasePlan:
+    """The episode's plan, opened (and pre-filled) if it has none (idempotent)."""
+    plan = plan_for_episode(episode.id)
+    if plan is not None:
+        return plan
+    plan = _new_plan(actor, patient, episode, trigger=trigger, now=now, kind=kind)
     db.session.add(plan)
     db.session.flush()
-    audit.record(actor, "release_plan.open", entity="release_plan", entity_id=plan.id,
-                 patient_id=patient.id, at=now, detail={"trigger": trigger, "kind": kind})
+    _opened(actor, [plan], now)
+    db.session.flush()
+    db.session.expire(plan, ["referrals"])
     return plan
 
 
@@ -203,7 +159,8 @@ def _on_release(actor, patient, episode, plan, event, now) -> None:
 
 def open_due_plans(*, now, window_days: int = WINDOW_DAYS) -> int:
     """The scheduler's job: open the plan of everyone in custody whose expected
-    release is `window_days` away or sooner and who has none (set-based)."""
+    release is `window_days` away or sooner and who has none. Set-based: one query
+    for who is due, one insert, the pre-fill for all of them at once."""
     horizon = (now + timedelta(days=window_days + 1)).date()
     rows = db.session.execute(
         select(Patient, CustodyEpisode)
@@ -211,16 +168,22 @@ def open_due_plans(*, now, window_days: int = WINDOW_DAYS) -> int:
         .outerjoin(ReleasePlan, ReleasePlan.episode_id == CustodyEpisode.id)
         .where(Patient.custody_status != "released", Patient.custody_status != "never_admitted",
                Patient.expected_release_on.is_not(None), Patient.expected_release_on <= horizon,
-               CustodyEpisode.released_at.is_(None), ReleasePlan.id.is_(None))).all()
-    opened = 0
+               CustodyEpisode.released_at.is_(None), ReleasePlan.id.is_(None))
+        .options(selectinload(Patient.facility))
+        .order_by(Patient.id, CustodyEpisode.admitted_at.desc(), CustodyEpisode.id.desc())).all()
+    plans, seen = [], set()
     for patient, episode in rows:
-        if current_episode(patient).id != episode.id:
+        if patient.id in seen:  # only her latest open episode
             continue
+        seen.add(patient.id)
         today = now.astimezone(_tz(patient)).date()
         if rules.due_to_open(patient.expected_release_on, today, window_days):
-            open_plan(None, patient, episode, trigger="release_window", now=now)
-            opened += 1
-    return opened
+            plans.append(_new_plan(None, patient, episode, trigger="release_window", now=now))
+    if plans:
+        db.session.add_all(plans)
+        db.session.flush()
+        _opened(None, plans, now)
+    return len(plans)
 
 
 # --- reading ------------------------------------------------------------------------
@@ -388,43 +351,3 @@ def finalize_plan(actor, patient: Patient, *, now) -> Evaluation:
         audit.record(actor, "release_plan.finalize", entity="release_plan", entity_id=plan.id,
                      patient_id=patient.id, at=now)
     return evaluation
-
-
-# --- presenting ----------------------------------------------------------------------
-
-def consents_by_provider(plan: ReleasePlan) -> dict[str, set[str]]:
-    out: dict[str, set[str]] = {}
-    for consent in plan.consents:
-        out.setdefault(consent.provider.code, set()).add(consent.category)
-    return out
-
-
-def plan_dict(e: Evaluation) -> dict:
-    from .providers import provider_dict
-    from .release_followup import follow_ups_of
-    plan = e.plan
-    return {
-        "id": plan.id, "patient": plan.patient_id, "status": plan.status, "kind": plan.kind,
-        "trigger": plan.trigger, "version": plan.version,
-        "definition_version": plan.definition_version, "opened_at": plan.opened_at,
-        "release_date": plan.release_on, "finalized_at": plan.finalized_at,
-        "programmes": sorted(e.orders), "opioid_use": e.subject.opioid_use,
-        "circumstances": {k: (plan.circumstances or {}).get(k) for k in CIRCUMSTANCES},
-        "thresholds": {"appointment_within_days": e.thresholds.appointment_within_days,
-                       "bridging_days": e.thresholds.bridging_days},
-        "referrals": [{"need": r.need,
-                       "provider": provider_dict(r.provider) if r.provider else None,
-                       "appointment_at": r.appointment_at, "supply_days": r.supply_days,
-                       "note": r.note} for r in plan.referrals],
-        "checks": {k: bool((plan.checks or {}).get(k)) for k in definition().check_keys},
-        "social_needs": {k: (plan.social_needs or {}).get(k) or {"outcome": "pending"}
-                         for k in rules.SOCIAL_NEEDS},
-        "consents": [{"provider": code, "categories": sorted(cats)}
-                     for code, cats in sorted(consents_by_provider(plan).items())],
-        "last_doses": list(e.last_doses.values()),
-        "items": [{"id": s.item.id, "name": s.item.name, "section": s.item.section,
-                   "rule_refs": list(s.item.rule_refs), "required": s.item.required,
-                   "done": s.done, "problem": s.problem} for s in e.statuses],
-        "missing": [s.item.name for s in e.missing],
-        "follow_ups": follow_ups_of(plan),
-    }

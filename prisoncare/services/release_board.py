@@ -11,7 +11,7 @@ from ..extensions import db
 from ..models import CustodyEpisode, Patient
 from ..models.release import ReleasePlan
 from ..rules import release as rules
-from . import release as service
+from .release_facts import plan_facts, plan_options
 
 BOARD_DAYS = 30
 
@@ -29,13 +29,15 @@ def release_board(actor, facility, *, now, days: int = BOARD_DAYS) -> list[dict]
     scope = patient_scope(actor, Patient)
     if scope is not None:
         query = query.where(scope)
+    found = db.session.execute(query.options(*plan_options())
+                               .order_by(Patient.expected_release_on, Patient.id)).all()
+    # Readiness for every plan at once: the same number of queries for one plan or 300.
+    facts = plan_facts([plan for _patient, plan in found if plan is not None], now)
     rows = []
-    # Readiness is evaluated plan by plan (a few queries each): fine for one
-    # facility's month of releases, not for a national list.
-    for patient, plan in db.session.execute(query.order_by(Patient.expected_release_on)):
+    for patient, plan in found:
         done = total = None
         if plan is not None:
-            done, total = rules.readiness(service.Evaluation(plan, now).statuses)
+            done, total = rules.readiness(facts[plan.id].statuses)
         rows.append({"patient": patient, "plan": plan, "done": done, "total": total,
                      "days": (patient.expected_release_on - today).days})
     audit.record(actor, "release_board.read", entity="facility", entity_id=facility.id, at=now,

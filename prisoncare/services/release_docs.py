@@ -10,9 +10,13 @@ from .. import audit
 from ..errors import Conflict, NotFound
 from ..rules import release as rules
 from .providers import provider_by_code, provider_dict
-from .release import CIRCUMSTANCES, Evaluation, consents_by_provider
+from .release import CIRCUMSTANCES, Evaluation
+from .release_present import consents_by_provider
 
 ALL_CATEGORIES = frozenset(rules.CONSENT_CATEGORIES)
+CIRCUMSTANCE_CATEGORY = {"pregnant": "srh", "breastfeeding": "srh", "children_outside": "srh",
+                         "child_with_her": "srh", "violence_support_needed": "violence",
+                         "opioid_use": "ost"}
 
 
 def shared_content(e: Evaluation, provider_code: str | None = None) -> dict:
@@ -35,7 +39,7 @@ def shared_content(e: Evaluation, provider_code: str | None = None) -> dict:
     social = {k: v for k, v in (plan.social_needs or {}).items()
               if rules.category_for(k, social=True) in allowed}
     circumstances = {k: v for k, v in (plan.circumstances or {}).items()
-                     if k in CIRCUMSTANCES and ("srh" in allowed or k not in ("pregnant", "breastfeeding"))}
+                     if k in CIRCUMSTANCES and CIRCUMSTANCE_CATEGORY.get(k, "general") in allowed}
     consents = consents_by_provider(plan)
     if recipient is not None:
         consents = {recipient.code: consents.get(recipient.code, set())}

@@ -9,8 +9,8 @@ from .. import audit
 from ..errors import Conflict, ValidationFailed
 from ..extensions import db
 from ..models import Patient
-from ..models.release import ReleaseFollowUp, ReleasePlan, ReleaseReferral
-from .alerts import AlertSpec, raise_alert
+from ..models.release import CommunityProvider, ReleaseFollowUp, ReleasePlan, ReleaseReferral
+from .alerts import AlertDraft, AlertSpec, raise_alerts
 from .providers import provider_by_code
 
 FOLLOW_UP_DAYS = (3, 7, 30)
@@ -23,7 +23,14 @@ def follow_ups_of(plan: ReleasePlan) -> list[dict]:
     rows = db.session.scalars(select(ReleaseFollowUp).where(ReleaseFollowUp.plan_id == plan.id)
                               .order_by(ReleaseFollowUp.checked_at, ReleaseFollowUp.id))
     return [{"provider": r.provider.code, "attended": r.attended, "checked_at": r.checked_at,
-             "note": r.note} for r in rows]
+             "note": r.note, "need": r.need, "day": r.checkpoint_day} for r in rows]
+
+
+def checkpoint_for(released_at, checked_at) -> int:
+    """The check a follow-up answers when none is named: the latest one due by
+    the time it was made (the first one if made earlier)."""
+    due = [d for d in FOLLOW_UP_DAYS if released_at + timedelta(days=d) <= checked_at]
+    return due[-1] if due else FOLLOW_UP_DAYS[0]
 
 
 def record_follow_up(actor, plan: ReleasePlan, data: dict, *, now) -> ReleaseFollowUp:
@@ -33,21 +40,33 @@ def record_follow_up(actor, plan: ReleasePlan, data: dict, *, now) -> ReleaseFol
     referred |= {p for p in _social_providers(plan)}
     if provider is None or provider.id not in referred:
         errors["provider"] = ["Not a provider of this plan."]
+    elif data.get("need") and not any(r.need == data["need"] and r.provider_id == provider.id
+                                      for r in plan.referrals):
+        errors["need"] = [f"No {data['need']} referral to {provider.name} in this plan."]
+    if data.get("day") is not None and data["day"] not in FOLLOW_UP_DAYS:
+        errors["day"] = [f"One of {', '.join(map(str, FOLLOW_UP_DAYS))}."]
     if data["checked_at"] > now + CLOCK_SKEW:
         errors["checked_at"] = ["Cannot be in the future."]
     if errors:
         raise ValidationFailed(errors)
-    if plan.episode.released_at is None:
+    released_at = plan.episode.released_at
+    if released_at is None:
         raise Conflict("She has not been released yet: follow-up starts after release.",
                        code="not_released")
+    need = data.get("need")
+    if need is None:  # the provider's only appointment, when it has one
+        needs = [r.need for r in plan.referrals if r.provider_id == provider.id]
+        need = needs[0] if len(needs) == 1 else None
+    day = data.get("day") or checkpoint_for(released_at, data["checked_at"])
     row = ReleaseFollowUp(plan_id=plan.id, provider=provider, attended=data.get("attended"),
                           checked_at=data["checked_at"], note=data.get("note"), recorded_at=now,
-                          recorded_by_id=getattr(actor, "id", None))
+                          need=need, checkpoint_day=day, recorded_by_id=getattr(actor, "id", None))
     db.session.add(row)
     db.session.flush()
     audit.record(actor, "release_plan.follow_up", entity="release_follow_up", entity_id=row.id,
                  patient_id=plan.patient_id, at=now,
-                 detail={"provider": provider.code, "attended": row.attended})
+                 detail={"provider": provider.code, "attended": row.attended, "need": need,
+                         "day": day})
     return row
 
 
@@ -64,28 +83,28 @@ def follow_ups_due(plan: ReleasePlan) -> list:
 
 def alert_missing_outcomes(*, now) -> int:
     """The scheduler's job: first OST/ART appointments 72 h past with no outcome
-    (no follow-up saying attended or not) raise a high alert, once each."""
+    (no follow-up saying attended or not) raise a high alert, once each, in one
+    bulk insert."""
     outcome = exists().where(ReleaseFollowUp.plan_id == ReleaseReferral.plan_id,
                              ReleaseFollowUp.provider_id == ReleaseReferral.provider_id,
                              ReleaseFollowUp.attended.is_not(None))
     rows = db.session.execute(
-        select(ReleaseReferral, Patient)
+        select(ReleaseReferral.id, ReleaseReferral.need, ReleaseReferral.appointment_at,
+               CommunityProvider.name, Patient.id, Patient.facility_id)
         .join(ReleasePlan, ReleaseReferral.plan_id == ReleasePlan.id)
         .join(Patient, ReleasePlan.patient_id == Patient.id)
+        .join(CommunityProvider, ReleaseReferral.provider_id == CommunityProvider.id)
         .where(ReleaseReferral.need.in_(FIRST_APPOINTMENT_NEEDS),
                ReleaseReferral.appointment_at.is_not(None),
                ReleaseReferral.appointment_at <= now - OUTCOME_WAIT,
-               ReleaseReferral.provider_id.is_not(None),
                Patient.custody_status == "released", ~outcome)).all()
-    raised = 0
-    for referral, patient in rows:
-        rule = "OST-R-01" if referral.need == "ost" else "ART-07"
-        spec = AlertSpec(rule_code=rule, severity="high", role="release_officer",
-                         programme=referral.need,
-                         message=(f"No outcome recorded for the first {referral.need.upper()} "
-                                  f"appointment at {referral.provider.name}, due "
-                                  f"{referral.appointment_at:%Y-%m-%d %H:%M} UTC."),
+    drafts = []
+    for referral_id, need, appointment_at, provider_name, patient_id, facility_id in rows:
+        spec = AlertSpec(rule_code="OST-R-01" if need == "ost" else "ART-07", severity="high",
+                         role="release_officer", programme=need,
+                         message=(f"No outcome recorded for the first {need.upper()} "
+                                  f"appointment at {provider_name}, due "
+                                  f"{appointment_at:%Y-%m-%d %H:%M} UTC."),
                          action="Call the provider and record whether she attended.")
-        if raise_alert(spec, patient, dedup_key=f"release-outcome:{referral.id}", now=now):
-            raised += 1
-    return raised
+        drafts.append(AlertDraft(spec, patient_id, facility_id, f"release-outcome:{referral_id}"))
+    return raise_alerts(drafts, now=now)

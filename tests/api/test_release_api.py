@@ -150,7 +150,8 @@ def test_follow_up_after_release(app, as_user, woman_id):
     resp = officer.post(PLAN.format(woman_id) + "/follow-up", json=body)
     assert resp.status_code == 201
     assert resp.get_json()["follow_ups"] == [{"provider": "OST-KYIV", "attended": None,
-                                              "checked_at": "2026-03-10T10:00:00Z", "note": None}]
+                                              "checked_at": "2026-03-10T10:00:00Z", "note": None,
+                                              "need": "ost", "day": 3}]
     future = {**body, "checked_at": (NOW + timedelta(days=2)).isoformat()}
     assert officer.post(PLAN.format(woman_id) + "/follow-up", json=future).status_code == 422
 
@@ -169,3 +170,59 @@ def test_provider_directory(as_user, world):
     assert admin.patch("/api/v1/providers/TB-1", json={"active": False}).status_code == 200
     assert officer.get("/api/v1/providers?service=tb").get_json()["total"] == 0
     assert officer.post("/api/v1/providers", json={}).status_code == 403
+
+
+def test_follow_up_worklist(app, as_user, woman_id):
+    from prisoncare import clock
+    from prisoncare.extensions import db
+    from prisoncare.models import Patient
+    from prisoncare.services import custody
+    from tests.factories import SYSTEM
+    officer = as_user("release_officer.a")
+    officer.put(PLAN.format(woman_id), json=_json(complete_plan_data(0)))
+    with app.app_context():
+        custody.record_event(SYSTEM, db.session.get(Patient, woman_id),
+                             dict(type="release", occurred_at=NOW, release_from="facility"), now=NOW)
+        db.session.commit()
+    clock.set_now(NOW + timedelta(days=4))
+    officer = as_user("release_officer.a")  # the earlier session has timed out
+    body = officer.get("/api/v1/release-follow-ups").get_json()
+    assert body["total"] == 2 and {i["need"] for i in body["items"]} == {"ost", "art"}
+    item = body["items"][0]
+    assert (item["day"], item["status"], item["due_on"]) == (3, "due", "2026-03-13")
+    assert item["patient"]["id"] == woman_id and item["released_at"] == "2026-03-10T10:00:00Z"
+    resp = officer.post(PLAN.format(woman_id) + "/follow-up", json={
+        "provider": "OST-KYIV", "need": "ost", "day": 3, "attended": True,
+        "checked_at": (NOW + timedelta(days=4)).isoformat()})
+    assert resp.status_code == 201
+    assert officer.get("/api/v1/release-follow-ups").get_json()["total"] == 1
+    everything = officer.get("/api/v1/release-follow-ups?status=all&limit=2&offset=1").get_json()
+    assert everything["total"] == 6 and len(everything["items"]) == 2
+    assert as_user("release_officer.b").get("/api/v1/release-follow-ups?facility=FAC-A").status_code == 404
+    assert officer.get("/api/v1/release-follow-ups?status=late").status_code == 422
+
+
+def test_officers_see_the_violence_support_status_never_the_history(app, as_user, woman_id):
+    from prisoncare.extensions import db
+    from prisoncare.models import Patient
+    from prisoncare.services import srh_care
+    from tests.services.test_release_support import nurse
+    disclosure = "Beaten by her partner at the flat on Lesi Ukrainky"
+    with app.app_context():
+        srh_care.record_violence(nurse(), db.session.get(Patient, woman_id), {
+            "period": "before_custody", "disclosure": disclosure, "informed_of_recourse": True,
+            "support_accepted": ["psychological"]}, now=NOW)
+        db.session.commit()
+    officer = as_user("release_officer.a")
+    body = officer.get(PLAN.format(woman_id)).get_json()
+    assert body["violence_support"] == {"needed": False, "status": "not_discussed"}
+    officer.put(PLAN.format(woman_id), json={"circumstances": {"violence_support_needed": True},
+                                             "social_needs": {"violence_support": {"outcome": "referred",
+                                                                                   "provider": "HOUSE"}}})
+    resp = officer.get(PLAN.format(woman_id))
+    assert resp.get_json()["violence_support"] == {"needed": True, "status": "referral_accepted"}
+    officer.put(PLAN.format(woman_id), json={"social_needs": {"violence_support": {"outcome": "declined"}}})
+    assert officer.get(PLAN.format(woman_id)).get_json()["violence_support"]["status"] == "declined"
+    for path in (PLAN, PLAN + "/fhir"):
+        assert "Lesi Ukrainky" not in officer.get(path.format(woman_id)).get_data(as_text=True)
+    assert "Lesi Ukrainky" not in extract_text(officer.get(PLAN.format(woman_id) + ".pdf").data)

@@ -30,3 +30,48 @@ def test_a_readmitted_woman_appears_once_with_her_current_plan(ctx, world):
     assert row["days"] == 10 and row["total"] > row["done"]
     assert db.session.scalar(db.select(db.func.count()).select_from(AuditEntry).where(
         AuditEntry.action == "release_board.read", AuditEntry.username == "release_officer.a")) == 1
+
+
+def _count_queries(fn):
+    from sqlalchemy import event
+    engine = db.engine
+    seen = []
+
+    def on_execute(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", on_execute)
+    try:
+        result = fn()
+    finally:
+        event.remove(engine, "before_cursor_execute", on_execute)
+    return result, len(seen)
+
+
+def test_readiness_is_read_set_based_with_the_same_results(ctx, world):
+    """A fixed number of queries whatever the number of plans, and the readiness
+    each row shows is what the plan page computes for that plan."""
+    from prisoncare.services import release
+    make_providers()
+    officer = db.session.scalars(db.select(StaffUser).where(
+        StaffUser.username == "release_officer.a")).one()
+    facility = db.session.scalars(db.select(Facility).where(Facility.code == "FAC-A")).one()
+    first = make_woman("R-1", release_in_days=12)
+    release.update_plan(SYSTEM, first, {"checks": {"naloxone_issued": True},
+                                        "circumstances": {"children_outside": True}}, now=NOW)
+    db.session.flush()
+    db.session.expire_all()
+    rows, few = _count_queries(lambda: release_board(officer, facility, now=NOW))
+    assert len(rows) == 1
+    for n in range(2, 7):
+        make_woman(f"R-{n}", release_in_days=n)
+    db.session.flush()
+    db.session.expire_all()
+    rows, many = _count_queries(lambda: release_board(officer, facility, now=NOW))
+    assert len(rows) == 6 and many == few
+    for row in rows:
+        evaluation = release.Evaluation(row["plan"], NOW)
+        done = sum(1 for s in evaluation.statuses if s.item.required and s.done)
+        total = sum(1 for s in evaluation.statuses if s.item.required)
+        assert (row["done"], row["total"]) == (done, total)
+    assert {row["done"] for row in rows} == {0, 1}  # the first woman's naloxone counts

@@ -63,6 +63,7 @@ def test_a_second_sweep_at_the_same_instant_changes_nothing(w):
                      "evaluate-rules": "0 raised", "srh-alerts": "0 raised",
                      "open-release-plans": "0 release plans opened",
                      "release-follow-up": "0 follow-up alerts",
+                     "release-rules": "0 raised, 0 resolved",
                      "escalate-alerts": "0 escalated", "seal-audit-log": "0 sealed"}
 
 

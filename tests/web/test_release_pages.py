@@ -1,4 +1,6 @@
 """Release pages as a person uses them."""
+from datetime import timedelta
+
 import pytest
 
 from tests.services.test_release_support import make_providers, make_woman
@@ -62,3 +64,46 @@ def test_admin_adds_a_provider(logged_in, world):
     assert page.status == 200 and page.by_id("provider-PEER-1") is not None
     page = submit(client, page, {"code": "", "name": ""}, action="/admin/providers")
     assert page.status == 422
+
+
+def test_follow_up_worklist_records_a_check(app, logged_in, woman_id):
+    from prisoncare import clock
+    from prisoncare.extensions import db
+    from prisoncare.models import Patient
+    from prisoncare.services import custody, release
+    from tests.conftest import NOW
+    from tests.factories import SYSTEM
+    from tests.services.test_release_support import complete_plan_data
+    with app.app_context():
+        patient = db.session.get(Patient, woman_id)
+        release.update_plan(SYSTEM, patient, complete_plan_data(0), now=NOW)
+        custody.record_event(SYSTEM, patient, dict(type="release", occurred_at=NOW,
+                                                   release_from="facility"), now=NOW)
+        db.session.commit()
+        plan_id = release.current_plan(patient).id
+    clock.set_now(NOW + timedelta(days=6))
+    client = logged_in("release_officer.a")
+    page = get(client, "/release-follow-ups")
+    assert page.status == 200 and page.in_layout()
+    row = page.by_id(f"fu-{plan_id}-ost-3")
+    assert row is not None and "overdue" in row.text and "Kyiv OST Centre" in row.text
+    assert page.by_id(f"fu-{plan_id}-ost-7") is None  # not yet due
+    page = submit(client, page, {"plan": str(plan_id), "provider": "OST-KYIV", "need": "ost", "day": "3",
+                                 "attended": "no", "note": "phoned the centre"},
+                  action="/release-follow-ups", follow_redirects=True)
+    assert "Follow-up recorded." in page.flashes()
+    assert page.by_id(f"fu-{plan_id}-ost-3") is None and page.by_id(f"fu-{plan_id}-art-3") is not None
+    recorded = get(client, "/release-follow-ups?status=recorded").by_id(f"fu-{plan_id}-ost-3")
+    assert "not attended" in recorded.text
+    nurse = logged_in("nurse.a")
+    listing = get(nurse, "/release-follow-ups")
+    assert listing.status == 200 and listing.find("form", action="/release-follow-ups") is None
+
+
+def test_plan_page_shows_the_violence_support_status(logged_in, woman_id):
+    client = logged_in("release_officer.a")
+    page = get(client, f"/patients/{woman_id}/release-plan")
+    assert "Violence support: not discussed" in page.by_id("violence-support").text
+    page = submit(client, page, {"s-violence_support-outcome": "referred"},
+                  action=f"/patients/{woman_id}/release-plan", follow_redirects=True)
+    assert "referral accepted" in page.by_id("violence-support").text

@@ -15,18 +15,22 @@ from ...pdf import render_pdf
 from ...schemas.common import page_of
 from ...schemas.release import (
     FhirArgs, FollowUpSchema, PlanSchema, PlanUpdateSchema, ProviderArgs, ProviderCreateSchema,
-    ProviderSchema, ProviderUpdateSchema,
+    ProviderSchema, ProviderUpdateSchema, WorklistArgs, WorklistItemSchema,
 )
 from ...services import providers as provider_service
 from ...services import release as service
+from ...services import release_present as present
 from ...services import release_docs as docs
+from ...services.checklists import facility_for
 from ...services.release_followup import record_follow_up
+from ...services.release_worklist import follow_up_worklist, item_dict
 from ...services.patients import read_patient
 from .docs import errors
 
 blp = Blueprint("api_release", __name__, description="Release planning and linkage (issue 7).")
 
 ProviderPage = page_of(ProviderSchema, "ProviderPage")
+WorklistPage = page_of(WorklistItemSchema, "ReleaseFollowUpPage")
 
 
 def require_any(*permissions):
@@ -95,7 +99,7 @@ def get_plan(patient_id):
     """The release plan of her current custody episode, with every item and what is missing."""
     now = clock.now()
     patient = read_patient(current_user, patient_id, now=now, purpose="release_plan.read_patient")
-    out = service.plan_dict(service.read_plan(current_user, patient, now=now))
+    out = present.plan_dict(service.read_plan(current_user, patient, now=now))
     db.session.commit()
     return out
 
@@ -111,7 +115,7 @@ def put_plan(data, patient_id):
     none yet. Editing a finalized plan returns it to draft."""
     now = clock.now()
     patient = read_patient(current_user, patient_id, now=now, purpose="release_plan.write_patient")
-    out = service.plan_dict(service.update_plan(current_user, patient, data, now=now))
+    out = present.plan_dict(service.update_plan(current_user, patient, data, now=now))
     db.session.commit()
     return out
 
@@ -124,7 +128,7 @@ def finalize(patient_id):
     """Finalize: 409 `plan_incomplete` names every missing item (message and `fields`)."""
     now = clock.now()
     patient = read_patient(current_user, patient_id, now=now, purpose="release_plan.write_patient")
-    out = service.plan_dict(service.finalize_plan(current_user, patient, now=now))
+    out = present.plan_dict(service.finalize_plan(current_user, patient, now=now))
     db.session.commit()
     return out
 
@@ -140,7 +144,7 @@ def follow_up(data, patient_id):
     patient = read_patient(current_user, patient_id, now=now, purpose="release_plan.write_patient")
     evaluation = service.read_plan(current_user, patient, now=now)
     record_follow_up(current_user, evaluation.plan, data, now=now)
-    out = service.plan_dict(evaluation)
+    out = present.plan_dict(evaluation)
     db.session.commit()
     return out
 
@@ -190,3 +194,22 @@ def referral_letter(patient_id, provider_code):
     db.session.commit()
     return Response(pdf, mimetype="application/pdf", headers={
         "Content-Disposition": f'inline; filename="referral-{provider_code}-{patient.prison_number}.pdf"'})
+
+
+# --- after release: the follow-up worklist ------------------------------------------
+
+@blp.route("/release-follow-ups", methods=["GET"])
+@require(Permission.RELEASE_READ)
+@blp.arguments(WorklistArgs, location="query")
+@blp.response(200, WorklistPage)
+@errors(blp, 401, 403, 404, 422)
+def follow_up_list(args):
+    """A facility's follow-ups of appointments after release (3, 7 and 30 days):
+    `?status=open` (due or overdue, the default), `due`, `overdue`, `recorded`,
+    `upcoming` or `all`. Record one with `POST .../release-plan/follow-up`."""
+    now = clock.now()
+    facility = facility_for(current_user, args.get("facility"))
+    items, total = follow_up_worklist(current_user, facility, now=now, status=args["status"],
+                                      limit=args["limit"], offset=args["offset"])
+    db.session.commit()
+    return {"items": [item_dict(i) for i in items], "total": total}
