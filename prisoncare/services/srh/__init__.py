@@ -14,7 +14,8 @@ Every write validates (all field errors at once), audits, and flushes; the edge
 commits. This package re-exports the public functions, so callers may keep
 writing `services.srh.record_pregnancy`.
 """
-from .access import enable_srh, enablement, ensure_available, srh_available  # noqa: F401
+from .access import (enable_srh, enablement, ensure_available, revoke_srh,  # noqa: F401
+                     srh_available)
 from .common import (BIRTH_OUTCOMES, NOT_ENABLED, _entry_base, _err, _raise, iso,  # noqa: F401
                      local_midnight, local_today, tz_of)
 from .pregnancy import (current_pregnancy, gestation_of, is_pregnant,  # noqa: F401

@@ -70,6 +70,8 @@ def record_child_care(actor, patient, data: dict, *, now) -> ChildCare:
     db.session.flush()
     audit.record(actor, f"srh.child_care.{kind}", entity="srh_child_care", entity_id=row.id,
                  patient_id=patient.id, at=now, detail={"child_id": child.id, "code": code})
+    from .alerts import resolve_done
+    resolve_done(patient, now=now)
     return row
 
 

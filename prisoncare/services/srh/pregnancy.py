@@ -14,6 +14,11 @@ from .access import ensure_available
 from .common import _err, _raise, local_today
 
 
+def _resolve_done(patient, now) -> None:
+    from .alerts import resolve_done
+    resolve_done(patient, now=now)
+
+
 def record_pregnancy_test(actor, patient, data: dict, *, now) -> PregnancyTest:
     ensure_available(patient)
     errors = {}
@@ -123,6 +128,7 @@ def record_contact(actor, patient, data: dict, *, now) -> MaternityContact:
     db.session.flush()
     audit.record(actor, f"srh.{kind}_contact.create", entity="srh_maternity_contact",
                  entity_id=row.id, patient_id=patient.id, at=now)
+    _resolve_done(patient, now)
     return row
 
 
@@ -155,6 +161,8 @@ def record_outcome(actor, patient, data: dict, *, now) -> Pregnancy:
     pregnancy.ended_on, pregnancy.outcome_note = data["ended_on"], data.get("note")
     audit.record(actor, "srh.pregnancy.outcome", entity="srh_pregnancy", entity_id=pregnancy.id,
                  patient_id=patient.id, at=now, detail={"outcome": pregnancy.outcome})
+    db.session.flush()
+    _resolve_done(patient, now)
     return pregnancy
 
 
@@ -169,6 +177,7 @@ def record_breastfeeding(actor, patient, data: dict, *, now) -> BreastfeedingSta
     db.session.flush()
     audit.record(actor, "srh.breastfeeding.create", entity="srh_breastfeeding", entity_id=row.id,
                  patient_id=patient.id, at=now, detail={"status": row.status})
+    _resolve_done(patient, now)
     return row
 
 

@@ -9,6 +9,7 @@ from . import children as children_service
 from . import escorts as escorts_service
 from . import preventive as preventive_service
 from .access import enablement, srh_available
+from .due import deadlines, drug_dependent_ids
 from .common import BIRTH_OUTCOMES, _entry_base, iso, local_midnight, local_today
 from .pregnancy import current_pregnancy, latest_breastfeeding
 from .protection import protection_flags
@@ -19,12 +20,15 @@ def _pregnancy_dict(patient, p: Pregnancy, now) -> dict:
     antenatal = [c.contact_on for c in p.contacts if c.kind == "antenatal"]
     postnatal = [c.contact_on for c in p.contacts if c.kind == "postnatal"]
     gestation = rules.gestation_on(p.due_on, today) if p.status == "ongoing" else None
+    # drug-dependent as recorded, or on OST (now or from the community): booking in 24 h
+    dependent = bool(p.drug_dependent) or (p.status == "ongoing"
+                                           and p.patient_id in drug_dependent_ids([p.patient_id], now))
     out = {
         "id": p.id, "status": p.status, "dating_method": p.dating_method, "lmp_on": iso(p.lmp_on),
         "scan_on": iso(p.scan_on),
         "scan_gestation": str(rules.Gestation(p.scan_gestation_days // 7, p.scan_gestation_days % 7))
         if p.scan_gestation_days is not None else None,
-        "due_on": iso(p.due_on), "drug_dependent": p.drug_dependent,
+        "due_on": iso(p.due_on), "drug_dependent": dependent,
         "gestation": str(gestation) if gestation else None,
         "gestation_weeks": gestation.weeks if gestation else None,
         "gestation_days": gestation.days if gestation else None,
@@ -43,9 +47,10 @@ def _pregnancy_dict(patient, p: Pregnancy, now) -> dict:
             {"number": c.number, "name": c.name, "due_at": iso(c.due_at), "status": c.status,
              "done_on": iso(c.done_on)}
             for c in rules.antenatal_schedule(due_on=p.due_on, recorded_at=p.recorded_at,
-                                              drug_dependent=p.drug_dependent,
+                                              drug_dependent=dependent,
                                               contacts_on=antenatal, now=now,
-                                              local_midnight=local_midnight(patient))]
+                                              local_midnight=local_midnight(patient),
+                                              booking_hours=deadlines().booking(dependent))]
     elif p.outcome in BIRTH_OUTCOMES:
         out["postnatal_schedule"] = [
             {**c, "due_on": iso(c["due_on"]), "done_on": iso(c["done_on"])}
