@@ -78,7 +78,7 @@ def drug_dependent_ids(ids, now) -> set[int]:
 def women_in_care(*, facility_id=None, patient_ids=None, limit=None):
     """Patients with an SRH record (women, or enabled) whom a facility cares for."""
     enabled = select(SrhEnablement.patient_id).where(SrhEnablement.revoked_at.is_(None))
-    query = (select(Patient).options(selectinload(Patient.facility))
+    query = (select(Patient).options(selectinload(Patient.facility), selectinload(Patient.ward))
              .where(Patient.custody_status.in_(IN_CARE),
                     or_(Patient.sex == "female", Patient.id.in_(enabled))))
     if facility_id is not None:
