@@ -107,7 +107,9 @@ JOBS: tuple[Job, ...] = (
     Job("mark-missed", 15, _mark_missed, "Doses nobody recorded within the programme's grace window"),
     Job("interruptions", 15, _interruptions, "Open, extend and close treatment interruption episodes"),
     Job("evaluate-rules", 15, _evaluate, "Raise the alerts of the rule table and overdue checklists"),
-    Job("srh-alerts", 15, _srh_alerts, "HIV-exposed infants without prophylaxis (ART-05)"),
+    Job("srh-alerts", 15, _srh_alerts,
+        "SRH due dates: antenatal booking and contacts, child checks, immunisations, infant "
+        "prophylaxis and tests, screening, PMTCT viral loads; resolved when done"),
     Job("open-release-plans", 60, _release_plans, "Open release plans 30 days before the expected release"),
     Job("release-follow-up", 60, _release_outcomes,
         "Alert when a first OST or ART appointment has no outcome 72 hours after it"),

@@ -21,6 +21,8 @@ from ..schemas import srh as s
 from ..services import srh as service
 from ..services import srh_care as care
 from ..services.patients import read_patient
+from ..services.srh.worklist import srh_worklist
+from .home import current_place
 
 bp = Blueprint("srh", __name__)
 
@@ -158,6 +160,47 @@ def save(patient_id):
     return show(patient_id, errors=errors, failed=kind, status=422)
 
 
+def _enablement_action(patient_id, fn, purpose, verb):
+    """Enable or revoke her SRH record from the page (clinicians; a reason; audited)."""
+    now = clock.now()
+    patient = read_patient(current_user, patient_id, now=now, purpose=purpose)
+    try:
+        fn(current_user, patient, request.form.get("reason", ""), now=now)
+    except ValidationFailed as err:
+        db.session.rollback()
+        return show(patient_id, errors=err.fields, failed=verb, status=422)
+    db.session.commit()
+    flash(f"SRH record {verb}d.", "ok")
+    return redirect(url_for("srh.show", patient_id=patient_id))
+
+
+@bp.route("/patients/<int:patient_id>/srh/enable", methods=["POST"])
+@require(Permission.SRH_ENABLE)
+def enable(patient_id):
+    return _enablement_action(patient_id, service.enable_srh, "srh.enable", "enable")
+
+
+@bp.route("/patients/<int:patient_id>/srh/revoke", methods=["POST"])
+@require(Permission.SRH_ENABLE)
+def revoke(patient_id):
+    return _enablement_action(patient_id, service.revoke_srh, "srh.revoke", "revoke")
+
+
+@bp.route("/srh/worklist")
+@require(Permission.SRH_READ)
+def worklist():
+    """The chosen facility's due and overdue SRH items, most overdue first."""
+    facilities, facility, _ward = current_place()
+    status = request.args.get("status") if request.args.get("status") in ("due", "overdue") else None
+    rows, total = [], 0
+    if facility is not None:
+        rows, total = srh_worklist(current_user, facility, now=clock.now(), status=status, limit=500)
+    page = render_template("srh/worklist.html", rows=rows, total=total, facility=facility,
+                           facilities=facilities, status=status)
+    db.session.commit()
+    return page
+
+
 @bp.route("/patients/<int:patient_id>/srh/violence")
 @require(Permission.CONFIDENTIAL_READ)
 def violence(patient_id, errors=None, status=200):
@@ -210,7 +253,9 @@ def build_panel(user, patient, now):
     if not can(user, Permission.SRH_READ):
         return None
     facts = service.panel_summary(patient, now)
-    if facts is None:
+    if facts is None:  # not a woman, not enabled: a clinician may open one
+        if can(user, Permission.SRH_ENABLE):
+            return "srh/_panel.html", {"not_enabled": True, "prominent": False}
         return None
     prominent = patient.facility is not None and patient.facility.population == "women"
     return "srh/_panel.html", {**facts, "prominent": prominent}

@@ -26,8 +26,11 @@ BREASTFEEDING_STATUSES = ("breastfeeding", "not_breastfeeding", "stopped")
 CHILD_CARE_KINDS = ("health_screen", "immunisation", "prophylaxis_start", "prophylaxis_stop",
                     "hiv_test", "developmental_check")
 PREVENTIVE_KINDS = ("cervical_screening", "breast_screening", "sti_test", "sti_treatment",
-                    "contraception_counselling", "contraception_provided", "hygiene_materials")
-PREVENTIVE_RESULTS = ("normal", "abnormal", "positive", "negative", "declined")
+                    "contraception_counselling", "contraception_provided", "hygiene_materials",
+                    "viral_load")
+# viral_load (PMTCT, for a woman on ART): suppressed | detectable | declined.
+PREVENTIVE_RESULTS = ("normal", "abnormal", "positive", "negative", "declined", "suppressed",
+                      "detectable")
 VIOLENCE_PERIODS = ("before_custody", "during_custody", "both", "not_stated")
 SUPPORT_KINDS = ("psychological", "medical", "legal_aid", "judicial_referral", "shelter", "none")
 
@@ -38,13 +41,18 @@ class _Entry:
 
 
 class SrhEnablement(_Entry, db.Model):
-    """A clinician's decision that this patient (not recorded as female) needs an SRH record."""
+    """A clinician's decision that this patient (not recorded as female) needs an SRH
+    record. Reversible: a clinician revokes it with a reason (`revoked_at`), and
+    enabling it again reopens the same row; the access log keeps every step."""
 
     __tablename__ = "srh_enablement"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"), unique=True)
     reason: Mapped[str] = mapped_column(Text)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    revoke_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class PregnancyTest(_Entry, db.Model):

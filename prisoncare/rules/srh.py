@@ -26,7 +26,7 @@ _SHAPES = {
                        "grace_days", "dating_term_days"},
                       {"contact": ({"number", "week", "name", "source"}, set()),
                        "postnatal": ({"number", "day", "name", "source"}, set())}),
-    "srh_screening": ({"title", "version", "source"},
+    "srh_screening": ({"title", "version", "source", "first_offer_days"},
                       {"screening": ({"kind", "name", "start_age", "end_age", "interval_months",
                                       "abnormal_repeat_months", "source"}, set())}),
     "srh_immunisation": ({"title", "version", "source", "overdue_days"},
@@ -37,6 +37,12 @@ _SHAPES = {
     "srh_protection": ({"title", "version", "source"},
                        {"flag": ({"code", "text", "applies", "source"},
                                  {"from_gestation_weeks", "until_days_after_birth"})}),
+    "srh_pmtct": ({"title", "version", "source", "overdue_days", "breastfeeding_interval_days"},
+                  {"viral_load": ({"code", "name", "anchor", "days", "window_before_days", "source"},
+                                  set())}),
+    "srh_alerts": ({"title", "version", "source"},
+                   {"alert": ({"item", "stage", "code", "severity", "role", "message", "action",
+                               "source"}, set())}),
 }
 
 
@@ -70,7 +76,8 @@ def validate_schedule(stem: str, data: dict) -> dict:
                 problems.append(f"[[{name}]] #{i} has unknown key {key}")
             for key, value in entry.items():
                 if key in ("week", "day", "due_days", "start_age", "end_age", "interval_months",
-                           "abnormal_repeat_months", "weeks", "number") and \
+                           "abnormal_repeat_months", "weeks", "number", "days",
+                           "window_before_days") and \
                         (isinstance(value, bool) or not isinstance(value, int) or value < 0):
                     problems.append(f"[[{name}]] #{i} {key} must be a whole number >= 0")
     if problems:
@@ -145,15 +152,21 @@ class ContactDue:
 
 
 def antenatal_schedule(*, due_on: date, recorded_at: datetime, drug_dependent: bool,
-                       contacts_on: list[date], now: datetime, local_midnight) -> list[ContactDue]:
+                       contacts_on: list[date], now: datetime, local_midnight,
+                       booking_hours: int | None = None) -> list[ContactDue]:
     """The contacts she is owed: the booking within 7 days of the pregnancy being
     recorded (24 hours if drug-dependent), then each WHO contact whose week had
     not passed at booking. Recorded contacts satisfy them in order.
-    `local_midnight(day)` turns a local date into the aware instant it starts."""
+    `local_midnight(day)` turns a local date into the aware instant it starts;
+    `booking_hours`, when given, replaces the file's booking delay (the service
+    passes BR-03's, so the record, the worklist and the alert agree)."""
     data = load("srh_antenatal")
     meta, grace = data["meta"], timedelta(days=data["meta"]["grace_days"])
-    booking_due = recorded_at + (timedelta(hours=meta["booking_hours_drug_dependent"])
-                                 if drug_dependent else timedelta(days=meta["booking_days"]))
+    if booking_hours is not None:
+        booking_due = recorded_at + timedelta(hours=booking_hours)
+    else:
+        booking_due = recorded_at + (timedelta(hours=meta["booking_hours_drug_dependent"])
+                                     if drug_dependent else timedelta(days=meta["booking_days"]))
     contacts = sorted(data["contact"], key=lambda c: c["number"])
     booking_day = booking_due.date()
     planned = [(contacts[0]["number"], contacts[0]["name"], booking_due)]
@@ -215,15 +228,20 @@ class ScreeningDue:
 
 
 def screening_due(kind: str, *, born: date, today: date, last_on: date | None = None,
-                  last_result: str | None = None) -> ScreeningDue:
-    """When her next `kind` screening is due. `last_result`: normal | abnormal."""
+                  last_result: str | None = None, since: date | None = None) -> ScreeningDue:
+    """When her next `kind` screening is due. `last_result`: normal | abnormal.
+    Never screened: due now, or, given `since` (when she came into care), a fixed
+    `first_offer_days` after it (a stable date the scheduler can alert on)."""
     entry = next((s for s in load("srh_screening")["screening"] if s["kind"] == kind), None)
     if entry is None:
         raise KeyError(kind)
     starts, ends = _birthday(born, entry["start_age"]), _birthday(born, entry["end_age"] + 1)
     if today >= ends:
         return ScreeningDue(kind, entry["name"], None, "not_eligible", "past the programme's age range")
-    if last_on is None:
+    if last_on is None and since is not None:
+        first = since + timedelta(days=load("srh_screening")["meta"]["first_offer_days"])
+        due_on, reason = max(starts, first), "never screened"
+    elif last_on is None:
         due_on, reason = max(starts, today), "never screened"
     elif last_result == "abnormal":
         due_on = _add_months(last_on, entry["abnormal_repeat_months"])

@@ -2,7 +2,7 @@
 from marshmallow import Schema, fields, validate
 
 from ..models import srh as m
-from .common import Instant
+from .common import Instant, ListArgs, page_of
 
 Text = lambda n=2000, **kw: fields.String(validate=validate.Length(min=1, max=n), **kw)  # noqa: E731
 
@@ -156,3 +156,46 @@ class SrhSummarySchema(Schema):
     screening_due = fields.List(fields.Dict())
     escorts = fields.List(fields.Nested(EscortSchema))
     protection_flags = fields.List(fields.Nested(FlagSchema))
+
+
+# --- the facility worklist and enabling --------------------------------------------------
+
+class WorklistArgs(ListArgs):
+    facility = fields.String(required=True, metadata={"description": "Facility code"})
+    status = fields.String(validate=validate.OneOf(("due", "overdue")),
+                           metadata={"description": "Only due or only overdue items."})
+
+
+class WorklistPatientSchema(Schema):
+    id = fields.Integer()
+    prison_number = fields.String()
+    name = fields.String()
+    ward = fields.String(allow_none=True)
+
+
+class WorklistChildSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+
+
+class WorklistItemSchema(Schema):
+    """One thing due or overdue for a woman or a child living with her."""
+    patient = fields.Nested(WorklistPatientSchema)
+    kind = fields.String(metadata={"description": "antenatal_booking | antenatal_contact | "
+                                   "postnatal_contact | child_screen | infant_prophylaxis | "
+                                   "immunisation | infant_hiv_test | cervical_screening | "
+                                   "breast_screening | viral_load"})
+    label = fields.String()
+    name = fields.String()
+    status = fields.String(metadata={"description": "due | overdue"})
+    due_on = fields.String(metadata={"description": "YYYY-MM-DD"})
+    overdue_at = fields.String(metadata={"description": "When it is (was) overdue: UTC instant, ISO 8601 with Z."})
+    days_overdue = fields.Integer()
+    child = fields.Nested(WorklistChildSchema, allow_none=True)
+
+
+WorklistPage = page_of(WorklistItemSchema, "SrhWorklistPage")
+
+
+class RevokeSchema(Schema):
+    reason = Text(required=True, metadata={"description": "Why the record is closed."})

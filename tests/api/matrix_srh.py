@@ -1,9 +1,9 @@
 """Rows of the role x route matrix for the srh routes (see test_authz_matrix.py,
 which fills every id in: add your own id to real_ids() there if you need one).
 
-SRH records: nurses and clinicians (enabling a record for a patient not recorded
-as female is further limited to clinicians by the service: a nurse gets 403 with
-a valid body, 422 with the matrix's empty one). Protection flags: everyone who
+SRH records and the facility's SRH worklist: nurses and clinicians. Enabling or
+revoking a record for a patient not recorded as female: clinicians only
+(Permission.SRH_ENABLE). Protection flags: everyone who
 reads patients, custody included. Hospital escorts: custody staff record them."""
 from .matrix_common import ROLES, only  # noqa: F401
 
@@ -13,7 +13,9 @@ API = "/api/v1/patients/<int:patient_id>"
 
 ROWS = {
     ("GET", f"{API}/srh"): (CLINICAL, 401),
-    ("POST", f"{API}/srh/enable"): (CLINICAL, 401),
+    ("POST", f"{API}/srh/enable"): (only("clinician"), 401),
+    ("POST", f"{API}/srh/revoke"): (only("clinician"), 401),
+    ("GET", "/api/v1/srh/worklist"): (CLINICAL, 401),
     ("POST", f"{API}/srh/pregnancy-tests"): (CLINICAL, 401),
     ("POST", f"{API}/srh/pregnancies"): (CLINICAL, 401),
     ("POST", f"{API}/srh/contacts"): (CLINICAL, 401),
@@ -30,5 +32,8 @@ ROWS = {
     ("GET", "/patients/<int:patient_id>/srh"): (CLINICAL, "login"),
     ("POST", "/patients/<int:patient_id>/srh"): (CLINICAL, "login"),
     ("GET", "/patients/<int:patient_id>/srh/violence"): (CLINICAL, "login"),
+    ("POST", "/patients/<int:patient_id>/srh/enable"): (only("clinician"), "login"),
+    ("POST", "/patients/<int:patient_id>/srh/revoke"): (only("clinician"), "login"),
+    ("GET", "/srh/worklist"): (CLINICAL, "login"),
     ("POST", "/patients/<int:patient_id>/hospital-escorts"): (only("custody"), "login"),
 }

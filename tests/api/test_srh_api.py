@@ -99,13 +99,17 @@ def test_followed_from_test_to_birth_breastfeeding_and_infant_prophylaxis(woman,
     assert child["hiv"]["prophylaxis"]["due_at"] == "2026-03-10T16:00:00Z"
 
     # twelve hours after birth without prophylaxis: critical alert, once
+    def art05():
+        return db.session.scalars(db.select(Alert).filter_by(rule_code="ART-05")).all()
+
     with app.app_context():
-        assert srh_care.raise_srh_alerts(now=NOW) == 0
+        srh_care.raise_srh_alerts(now=NOW)
+        assert art05() == []
         later = NOW + timedelta(hours=7)
-        assert srh_care.raise_srh_alerts(now=later) == 1
+        assert srh_care.raise_srh_alerts(now=later) >= 1
         assert srh_care.raise_srh_alerts(now=later) == 0
         db.session.commit()
-        alert = db.session.scalar(db.select(Alert).filter_by(rule_code="ART-05"))
+        [alert] = art05()
         assert alert.severity == "critical" and alert.patient_id == pid
     resp = nurse.post(srh_path(pid, "/child-care"), json={
         "child_id": child["id"], "kind": "prophylaxis_start", "done_on": "2026-03-10"})

@@ -91,3 +91,45 @@ def test_custody_records_an_escort_with_restraint(app, logged_in, pregnant):
     with app.app_context():
         alerts = db.session.scalars(db.select(Alert).where(Alert.rule_code == "BR-05")).all()
         assert [a.patient_id for a in alerts] == [pregnant] and alerts[0].severity == "critical"
+
+
+@pytest.fixture
+def man(app, world):
+    with app.app_context():
+        patient = make_patient("M-9", facility="FAC-B", sex="male", given="Taras", family="Bondar")
+        admit(patient, facility="FAC-B", ward="M1", at=NOW - timedelta(hours=3))
+        db.session.commit()
+        return patient.id
+
+
+def test_a_clinician_opens_and_closes_a_mans_srh_record_from_the_pages(logged_in, man):
+    nurse = logged_in("nurse.b")
+    assert get(nurse, f"/patients/{man}").by_id("srh") is None
+    page = get(nurse, f"/patients/{man}/srh")
+    assert page.by_id("not-enabled") is not None
+    assert not [f for f in page.find_all("form") if f.get("action") == f"/patients/{man}/srh/enable"]
+    clinician = logged_in("clinician.b")
+    assert "Open one" in get(clinician, f"/patients/{man}").by_id("srh").text
+    page = get(clinician, f"/patients/{man}/srh")
+    bad = submit(clinician, page, {"reason": "  "}, action=f"/patients/{man}/srh/enable")
+    assert bad.status == 422 and "Say why." in bad.by_id("e-enable-reason").text
+    ok = submit(clinician, page, {"reason": "trans man: cervical screening"},
+                action=f"/patients/{man}/srh/enable")
+    assert ok.status == 302
+    page = get(clinician, f"/patients/{man}/srh")
+    assert "trans man: cervical screening" in page.by_id("enabled-reason").text
+    assert page.by_id("not-enabled") is None and page.by_id("pregnancy") is not None
+    assert get(nurse, f"/patients/{man}").by_id("srh") is not None     # available in a men's facility
+    assert submit(clinician, page, {"reason": "recorded in error"},
+                  action=f"/patients/{man}/srh/revoke").status == 302
+    assert get(clinician, f"/patients/{man}/srh").by_id("not-enabled") is not None
+
+
+def test_the_srh_worklist_page_lists_the_facility_s_due_items(logged_in, pregnant):
+    page = get(logged_in("nurse.a"), "/srh/worklist")
+    assert page.status == 200 and page.in_layout()
+    rows = page.by_id("srh-worklist").text
+    assert "Kovalenko" in rows and "Antenatal booking" in rows
+    overdue = get(logged_in("clinician.a"), "/srh/worklist?status=overdue")
+    assert overdue.by_id("nothing-due") is not None        # the booking is due for 24 hours
+    assert get(logged_in("custody.a"), "/srh/worklist").status == 403

@@ -17,7 +17,9 @@ from ...extensions import db
 from ...schemas import srh as s
 from ...services import srh as service
 from ...services import srh_care as care
+from ...services.facilities import visible_facility
 from ...services.patients import read_patient
+from ...services.srh.worklist import srh_worklist
 from .docs import errors
 
 blp = Blueprint("api_srh", __name__, description="Sexual and reproductive health (issue 6).")
@@ -49,14 +51,44 @@ def get_srh(patient_id):
 
 
 @blp.route(BASE + "/enable", methods=["POST"])
-@require(Permission.SRH_WRITE)
+@require(Permission.SRH_ENABLE)
 @blp.arguments(s.EnableSchema)
 @blp.response(201, s.SrhSummarySchema)
 @errors(blp, 400, 401, 403, 404, 409, 422)
 def enable(data, patient_id):
-    """Open an SRH record for a patient not recorded as female (clinicians only)."""
+    """Open an SRH record for a patient not recorded as female (clinicians only), with a
+    reason; audited. 409 `srh_already_enabled` when she or he has one."""
     return _write(patient_id, "srh.enable", lambda a, p, d, now: service.enable_srh(
         a, p, d["reason"], now=now), data)
+
+
+@blp.route(BASE + "/revoke", methods=["POST"])
+@require(Permission.SRH_ENABLE)
+@blp.arguments(s.RevokeSchema)
+@blp.response(200, s.SrhSummarySchema)
+@errors(blp, 400, 401, 403, 404, 409, 422)
+def revoke(data, patient_id):
+    """Close an SRH record a clinician enabled (clinicians only), with a reason; audited.
+    What was recorded is kept and shown again if the record is enabled again. A woman's
+    record cannot be closed: 409 `srh_not_revocable`."""
+    return _write(patient_id, "srh.revoke", lambda a, p, d, now: service.revoke_srh(
+        a, p, d["reason"], now=now), data)
+
+
+@blp.route("/srh/worklist", methods=["GET"])
+@require(Permission.SRH_READ)
+@blp.arguments(s.WorklistArgs, location="query")
+@blp.response(200, s.WorklistPage)
+@errors(blp, 401, 403, 404, 422)
+def worklist(args):
+    """The facility's due and overdue antenatal and postnatal contacts, child checks,
+    immunisations, infant HIV tests, screenings and PMTCT viral loads, most overdue first
+    (nurses and clinicians; never any violence record; the read is audited)."""
+    facility = visible_facility(current_user, args["facility"])
+    rows, total = srh_worklist(current_user, facility, now=clock.now(), status=args.get("status"),
+                               limit=args["limit"], offset=args["offset"])
+    db.session.commit()
+    return {"items": rows, "total": total}
 
 
 @blp.route(BASE + "/pregnancy-tests", methods=["POST"])
