@@ -140,7 +140,7 @@ def _check(data: dict, move: TransferFact, now) -> dict:
         if prog not in move.on:
             errors.setdefault("programmes", []).append(f"She has no active {prog.upper()} order.")
         for field, why in REQUIRED.get(prog, {}).items():
-            if data.get(field) in (None, False):
+            if data.get(field) is None or data.get(field) is False:   # 0 take-home is an answer
                 errors.setdefault(field, []).append(why)
     for field in ("last_dose_at", "sent_at"):
         if data.get(field) is not None and data[field] > now + CLOCK_SKEW:
