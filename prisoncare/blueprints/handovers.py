@@ -3,7 +3,7 @@ from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import current_user
 
 from .. import clock
-from ..authz import Permission, can, require
+from ..authz import Permission, can, can_see_facility, require
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..panels import register_panel
@@ -46,7 +46,8 @@ def _panel(user, patient, now):
         return None
     return "handovers/_panel.html", {
         "move": move, "handovers": [service.handover_dict(h) for h in rows],
-        "can_record": move is not None and can(user, Permission.MAR_RECORD),
+        "can_record": move is not None and can(user, Permission.MAR_RECORD)
+        and can_see_facility(user, patient.facility_id),       # the sending unit only
         "programmes": sorted(move.on) if move else [],
     }
 

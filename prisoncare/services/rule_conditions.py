@@ -17,7 +17,7 @@ from typing import Callable, Iterable
 
 from sqlalchemy import func, select
 
-from ..models import CustodyEpisode, Patient
+from ..models import Alert, CustodyEpisode, Patient
 from ..models.intake import ChecklistAnswer, ChecklistInstance
 from ..models.medication import MedicationOrder, ScheduledDose
 from ..rules import alert_rules as ar
@@ -168,19 +168,24 @@ def checklist_task(session, rule, now, lookback):
     """A task made of checklist items (the rule's `checklist` and `items`), for women
     (and anyone the women's items apply to) in custody: done when every item of it
     that applies to her has an answer ("declined" and "not_applicable" included),
-    at the first answer of the last item answered."""
+    at the first answer of the last item answered. Read: the checklists opened within
+    the lookback, and older ones whose alert is still open (to resolve it)."""
     from .checklists import load_states
     items = rule.params.get("items") or ()
     if not items:
         return []
+    still_open = [int(key.rsplit(":", 1)[1]) for key in session.scalars(
+        select(Alert.dedup_key).where(Alert.rule_code == rule.id,
+                                      Alert.status.in_(("open", "acknowledged")),
+                                      Alert.dedup_key.like(f"{rule.id}:checklist:%")))]
+    recent = ChecklistInstance.anchor_at >= now - lookback
     instances = session.scalars(
         select(ChecklistInstance)
         .join(CustodyEpisode, ChecklistInstance.episode_id == CustodyEpisode.id)
         .join(Patient, ChecklistInstance.patient_id == Patient.id)
         .where(ChecklistInstance.kind == rule.params.get("checklist", "intake"),
                CustodyEpisode.released_at.is_(None), Patient.sex != "male",
-               (ChecklistInstance.completed_at.is_(None))
-               | (ChecklistInstance.completed_at >= now - lookback))).all()
+               recent | ChecklistInstance.id.in_(still_open) if still_open else recent)).all()
     if not instances:
         return []
     first_answer = {}
@@ -192,6 +197,7 @@ def checklist_task(session, rule, now, lookback):
             .where(ChecklistAnswer.instance_id.in_(ids[n:n + 2000]),
                    ChecklistAnswer.item_id.in_(items))
             .group_by(ChecklistAnswer.instance_id, ChecklistAnswer.item_id))})
+    cause = "admission" if rule.params["after"] == "admission" else None
     facts = []
     for state in load_states(list(instances)):
         inst = state.instance
@@ -201,6 +207,6 @@ def checklist_task(session, rule, now, lookback):
         outstanding = tuple(i for i in wanted if (inst.id, i) not in first_answer)
         done = None if outstanding else max(first_answer[(inst.id, i)] for i in wanted)
         facts.append(TaskFact(f"checklist:{inst.id}", inst.patient_id, inst.facility_id,
-                              inst.anchor_at, done, cause_event_type="admission",
+                              inst.anchor_at, done, cause_event_type=cause,
                               cause_event_id=inst.trigger_event_id, outstanding=outstanding))
     return facts

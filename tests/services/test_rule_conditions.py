@@ -288,3 +288,15 @@ def test_an_acknowledged_rung_is_superseded_too_and_a_pregnancy_alert_stays(w):
     sweep(at(11, 20))
     assert state(patient, "OST-") == {"OST-M-01": ("resolved", "superseded by OST-M-02"),
                                       "OST-M-02": ("open", None), "OST-P-01": ("open", None)}
+
+
+def test_a_screen_done_weeks_late_still_resolves_its_alert(w):
+    clock.set_now(at(2, 8))
+    patient = make_patient("W-3")
+    admit(patient, at=at(2, 8))
+    db.session.commit()
+    sweep(at(3, 9), EVALUATE)
+    assert state(patient, "BR-01") == {"BR-01": ("open", None)}
+    answer(patient, RULE6, 24 * 18)                  # 20 March: beyond the 14-day lookback
+    sweep(at(20, 12), EVALUATE)
+    assert state(patient, "BR-01") == {"BR-01": ("resolved", "Done 2026-03-20 08:00 UTC.")}
