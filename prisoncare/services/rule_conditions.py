@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable, Iterable
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from ..models import Alert, CustodyEpisode, Patient
 from ..models.intake import ChecklistAnswer, ChecklistInstance
+from ..models.interruptions import InterruptionEpisode
 from ..models.medication import MedicationOrder, ScheduledDose
 from ..rules import alert_rules as ar
 from .alerts import AlertDraft, AlertSpec
@@ -78,14 +79,26 @@ def missed_in_window(session, rules, now, lookback: timedelta):
     if not mine:
         return [], {}
     widest = max(r.params["window_days"] for r in mine)
-    rows = session.execute(
-        select(ScheduledDose.id, ScheduledDose.patient_id, ScheduledDose.facility_id,
-               ScheduledDose.local_date, MedicationOrder.programme)
-        .join(MedicationOrder, ScheduledDose.order_id == MedicationOrder.id)
-        .where(MedicationOrder.programme.in_({r.programme for r in mine}),
-               ScheduledDose.status.in_(NOT_TAKEN),
-               ScheduledDose.due_at >= now - lookback - timedelta(days=widest),
-               ScheduledDose.due_at <= now)).all()
+    since = now - lookback - timedelta(days=widest)
+    programmes = {r.programme for r in mine}
+    # A dose not taken is a lost day, so it lies in an interruption episode: only the
+    # patients with one in the window are read, by the (patient, day) index.
+    patient_ids = list(session.scalars(
+        select(InterruptionEpisode.patient_id).distinct()
+        .where(InterruptionEpisode.programme.in_(programmes),
+               or_(InterruptionEpisode.end_on.is_(None),
+                   InterruptionEpisode.end_on >= since.date()))))
+    rows = []
+    for n in range(0, len(patient_ids), 2000):
+        rows += session.execute(
+            select(ScheduledDose.id, ScheduledDose.patient_id, ScheduledDose.facility_id,
+                   ScheduledDose.local_date, MedicationOrder.programme)
+            .join(MedicationOrder, ScheduledDose.order_id == MedicationOrder.id)
+            .where(ScheduledDose.patient_id.in_(patient_ids[n:n + 2000]),
+                   ScheduledDose.local_date >= since.date() - timedelta(days=1),
+                   MedicationOrder.programme.in_(programmes),
+                   ScheduledDose.status.in_(NOT_TAKEN),
+                   ScheduledDose.due_at >= since, ScheduledDose.due_at <= now)).all()
     by_patient: dict[tuple, list] = defaultdict(list)
     facility = {}
     for dose_id, pid, fac_id, day, prog in rows:
