@@ -172,3 +172,24 @@ def test_the_worklist_lists_open_and_acknowledged_alerts_in_one_query(app, as_us
     with app.app_context():
         lists = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "alert.list")).all()
         assert [e.detail["status"] for e in lists] == [["open", "acknowledged"]]
+
+
+def test_the_prescribe_form_sets_the_tb_phase_and_the_page_shows_it(app, as_user, world):
+    _, pid = on_ost(as_user, transfer=False)
+    client = app.test_client()
+    login(client, "clinician.a")
+    page = get(client, f"/patients/{pid}")
+    assert page.label_for("f-phase") == "TB treatment phase (TB only)"
+    done = submit(client, page, {"programme": "tb", "drug": "Rifampicin/isoniazid", "dose": "600",
+                                 "unit": "mg", "route": "oral", "times": "08:00",
+                                 "administration": "witnessed", "phase": "continuation"},
+                  action=f"/mar/patients/{pid}/orders", follow_redirects=True)
+    assert any(f.startswith("Prescribed Rifampicin") for f in done.flashes()), done.flashes()
+    assert "continuation phase" in done.by_id("medication").text
+    bad = submit(client, done, {"programme": "art", "drug": "TLD", "dose": "1", "unit": "tab",
+                                "route": "oral", "times": "09:00", "administration": "witnessed",
+                                "phase": "intensive"}, action=f"/mar/patients/{pid}/orders")
+    assert bad.status == 422                        # the MAR page's error page, field-less
+    orders = as_user("clinician.a").get(f"/api/v1/patients/{pid}/orders").get_json()
+    assert sorted((o["programme"], o["phase"]) for o in orders) == [
+        ("ost", None), ("tb", "continuation")]
