@@ -55,6 +55,8 @@ def register_blueprints(app: Flask) -> None:
 
     for module in (auth, home, patients, intake, mar, alerts, srh, release, audit, admin):
         app.register_blueprint(module.bp)
+    from .blueprints import handovers
+    app.register_blueprint(handovers.bp)
     register_api(app)
     from .templating import init_templating
     init_templating(app)

@@ -17,6 +17,7 @@ bp = Blueprint("alerts", __name__)
 
 # "active": open and acknowledged (the work still to do), the default view.
 STATUSES = ("active", "open", "acknowledged", "resolved")
+ACTIVE = ("open", "acknowledged")
 
 
 @bp.route("/alerts")
@@ -25,10 +26,8 @@ def worklist():
     status = request.args.get("status", "active")
     if status not in STATUSES:
         status = "active"
-    rows, total = [], 0
-    for one in (("open", "acknowledged") if status == "active" else (status,)):
-        found, count = service.list_alerts(current_user, status=one, limit=200, now=clock.now())
-        rows, total = rows + found, total + count
+    rows, total = service.list_alerts(current_user, limit=200, now=clock.now(),
+                                      status=ACTIVE if status == "active" else status)
     db.session.commit()
     return render_template("alerts/worklist.html", alerts=[alert_dict(a, current_user) for a in rows],
                            patients={a.id: a.patient for a in rows}, total=total, status=status,
@@ -78,10 +77,8 @@ def interruptions():
 def _panel(user, patient, now):
     if not can(user, Permission.ALERT_READ):
         return None
-    open_alerts = []
-    for status in ("open", "acknowledged"):
-        rows, _ = service.list_alerts(user, patient_id=patient.id, status=status, limit=50, now=now)
-        open_alerts += [alert_dict(a, user) for a in rows]
+    rows, _ = service.list_alerts(user, patient_id=patient.id, status=ACTIVE, limit=50, now=now)
+    open_alerts = [alert_dict(a, user) for a in rows]
     interruptions = []
     if can(user, Permission.INTERRUPTION_READ):
         interruptions, _ = episodes.list_episodes(user, patient_id=patient.id, limit=20, now=now)

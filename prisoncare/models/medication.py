@@ -26,6 +26,7 @@ ORDER_STATUSES = ("active", "superseded", "discontinued")
 DOSE_STATUSES = ("due", "given", "refused", "held", "not_available", "absent", "missed")
 RECORDED_OUTCOMES = ("given", "refused", "held", "not_available")
 SYSTEM_MARKS = ("absent", "missed")
+TB_PHASES = ("intensive", "continuation")
 
 
 class MedicationOrder(db.Model):
@@ -49,6 +50,8 @@ class MedicationOrder(db.Model):
     administration: Mapped[str] = mapped_column(String(20))
     quantity: Mapped[int | None] = mapped_column(Integer)
     days_supply: Mapped[int | None] = mapped_column(Integer)
+    # TB orders only: the treatment phase, which the TB interruption rules depend on.
+    phase: Mapped[str | None] = mapped_column(String(16))
     prescriber_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     version: Mapped[int] = mapped_column(Integer, default=1)
     lineage_id: Mapped[int | None] = mapped_column(Integer)

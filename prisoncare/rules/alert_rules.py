@@ -12,13 +12,14 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Hashable, Iterable, Mapping
 
-from prisoncare.rules.alert_schema import SEVERITIES, RuleFileError, normalise
+from prisoncare.rules.alert_schema import LADDER_KINDS, SEVERITIES, RuleFileError, normalise
 
 __all__ = ["AlertRule", "RuleSet", "RuleHit", "Streak", "ReleaseFacts", "RuleFileError",
            "DEFAULT_PATH", "load_rules", "parse_rules", "evaluate", "evaluate_streak",
            "evaluate_missed_in_window", "evaluate_not_continued", "evaluate_custody_dose_loss",
            "evaluate_planned_absence", "evaluate_transfer_record", "evaluate_unplanned_release",
-           "evaluate_release_plan", "evaluate_task_overdue"]
+           "evaluate_release_plan", "evaluate_task_overdue", "missed_in_window_runs",
+           "ladder_key", "superseded"]
 
 DEFAULT_PATH = Path(__file__).with_name("data") / "alert_rules.toml"
 
@@ -172,15 +173,46 @@ def evaluate(streaks: Iterable[Streak], rules: Iterable[AlertRule]) -> list[tupl
 
 def evaluate_missed_in_window(programme: str, missed_on: Iterable[date], today: date,
                               rules: Iterable[AlertRule]) -> list[RuleHit]:
-    """Days with a missed dose in the ``window_days`` ending today (inclusive)."""
-    days = set(missed_on)
+    """Missed doses (one local date per dose: two missed on one day count two) in the
+    ``window_days`` ending today (inclusive)."""
+    missed = list(missed_on)
     hits = []
     for rule in _applicable(rules, "missed_in_window", programme):
         start = today - timedelta(days=rule.params["window_days"] - 1)
-        count = sum(1 for d in days if start <= d <= today)
+        count = sum(1 for d in missed if start <= d <= today)
         if count >= rule.params["min_missed"]:
             hits.append(RuleHit(rule, count))
     return _ordered(hits)
+
+
+def missed_in_window_runs(programme: str, missed: Iterable[tuple[Hashable, date]],
+                          rules: Iterable[AlertRule]) -> list[tuple[Hashable, RuleHit, date]]:
+    """One hit per run of missed doses that reaches a ``missed_in_window`` rule.
+
+    ``missed``: (key, local date) per missed dose. A run is a chain of missed doses each
+    within ``window_days`` of the one before (so any two consecutive ones could share a
+    window); it is named by the key of its first dose, which does not change as the run
+    grows, so the alert is raised once per run, not once per further missed dose.
+    Returns (first key, hit, the date the count was reached); the hit's ``observed`` is
+    the count when first reached, so it does not depend on when the sweep looks.
+    """
+    doses = sorted(missed, key=lambda m: (m[1], str(m[0])))
+    out = []
+    for rule in _applicable(rules, "missed_in_window", programme):
+        span = timedelta(days=rule.params["window_days"] - 1)
+        runs: list[list[tuple[Hashable, date]]] = []
+        for dose in doses:
+            if runs and dose[1] - runs[-1][-1][1] <= span:
+                runs[-1].append(dose)
+            else:
+                runs.append([dose])
+        for run in runs:
+            for j, (_, end) in enumerate(run):
+                count = sum(1 for _, d in run[:j + 1] if d >= end - span)
+                if count >= rule.params["min_missed"]:
+                    out.append((run[0][0], RuleHit(rule, count), end))
+                    break
+    return out
 
 
 def evaluate_not_continued(programme: str, admitted_at: datetime, first_given_at: datetime | None,
@@ -209,11 +241,16 @@ def evaluate_planned_absence(programme: str, event_type: str, departs_at: dateti
                     if due and event_type in r.params["events"])
 
 
-def evaluate_transfer_record(programme: str, record_sent: bool, rules: Iterable[AlertRule]
-                             ) -> list[RuleHit]:
+def evaluate_transfer_record(programme: str, record_sent: bool, rules: Iterable[AlertRule],
+                             departs_in_hours: float | None = None) -> list[RuleHit]:
+    """A transfer with no handover of the programme's record. ``departs_in_hours``: hours
+    to the planned departure (None: under way, or no time known), compared with the
+    rule's ``within_hours``."""
     if record_sent:
         return []
-    return _ordered(RuleHit(r) for r in _applicable(rules, "transfer_without_record", programme))
+    return _ordered(RuleHit(r) for r in _applicable(rules, "transfer_without_record", programme)
+                    if departs_in_hours is None or "within_hours" not in r.params
+                    or departs_in_hours <= r.params["within_hours"])
 
 
 def evaluate_unplanned_release(programme: str, planned: bool, rules: Iterable[AlertRule]
@@ -268,3 +305,26 @@ def _overdue(started_at: datetime, done_at: datetime | None, now: datetime, hour
     """Done after the deadline, or not done and the deadline has been reached."""
     deadline = started_at + timedelta(hours=hours)
     return done_at > deadline if done_at is not None else now >= deadline
+
+
+# ------------------------------------------------------------------------ ladders
+
+def ladder_key(rule: AlertRule) -> tuple | None:
+    """The ladder a rung belongs to (kind, programme, drug family, phase), else None."""
+    if rule.kind not in LADDER_KINDS:
+        return None
+    return (rule.kind, rule.programme, rule.drug_family, rule.params.get("phase"))
+
+
+def superseded(hits: Iterable[RuleHit]) -> list[tuple[RuleHit, RuleHit]]:
+    """(lower rung, top rung) for every rung of a ladder below the highest one reached
+    among ``hits`` (the rungs reached by one episode). Non-ladder hits are never
+    superseded: a pregnancy rule stands beside the ladder."""
+    tops: dict[tuple, RuleHit] = {}
+    for hit in hits:
+        key = ladder_key(hit.rule)
+        if key is not None and (key not in tops
+                                or hit.rule.params["min"] > tops[key].rule.params["min"]):
+            tops[key] = hit
+    return [(hit, tops[key]) for hit in hits
+            if (key := ladder_key(hit.rule)) is not None and tops[key] is not hit]

@@ -21,6 +21,8 @@ RELEASE_ITEMS = ("community_appointment", "prescription_sent", "naloxone", "over
                  "remaining_supply", "community_prescriber", "dot_handover")
 TASKS = ("rule6_screen", "children_recorded", "antenatal_assessment", "child_health_screen")
 TASK_STARTS = ("admission", "pregnancy_recorded", "child_admitted")
+CHECKLISTS = ("intake",)          # checklists whose items a task_overdue rule may name
+_ITEM_ID = re.compile(r"^[A-Z]+-\d+[a-z]?$")
 LADDER_KINDS = ("missed_consecutive_days", "consecutive_interruption_days")
 # Words that would disclose a diagnosis or treatment to custody staff.
 _CLINICAL_WORDS = re.compile(
@@ -47,6 +49,14 @@ def _choice(options):
     return check
 
 
+def _item_ids(v):
+    if not isinstance(v, list) or not v:
+        return "must be a non-empty list of checklist item ids"
+    bad = [x for x in v if not isinstance(x, str) or not _ITEM_ID.match(x)]
+    if bad:
+        return f"not checklist item ids: {bad!r}"
+
+
 def _subset(options, allow_empty=False):
     def check(v):
         if not isinstance(v, list) or (not v and not allow_empty):
@@ -67,14 +77,15 @@ CONDITION_PARAMS: dict[str, dict[str, tuple[Any, bool]]] = {
     "not_continued_after_admission": {"hours": (_int(1), True)},
     "dose_lost_to_custody_event": {"events": (_subset(ABSENCES), True)},
     "dose_due_during_planned_absence": {"events": (_subset(PLANNED_EVENTS), True)},
-    "transfer_without_record": {},
+    "transfer_without_record": {"within_hours": (_int(0), False)},
     "unplanned_release": {},
     "release_plan_incomplete": {"within_days": (_int(0), True),
                                 "requires": (_subset(RELEASE_ITEMS, allow_empty=True), False),
                                 "min_bridging_days": (_int(1), False),
                                 "appointment_within_days": (_int(0), False)},
     "task_overdue": {"task": (_choice(TASKS), True), "after": (_choice(TASK_STARTS), True),
-                     "hours": (_int(1), True), "hours_if_substance_dependent": (_int(1), False)},
+                     "hours": (_int(1), True), "hours_if_substance_dependent": (_int(1), False),
+                     "checklist": (_choice(CHECKLISTS), False), "items": (_item_ids, False)},
 }
 
 

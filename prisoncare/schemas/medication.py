@@ -4,7 +4,8 @@ from zoneinfo import ZoneInfo
 
 from marshmallow import Schema, fields, validate
 
-from ..models.medication import ADMINISTRATION_MODES, DOSE_STATUSES, PROGRAMMES, RECORDED_OUTCOMES
+from ..models.medication import (ADMINISTRATION_MODES, DOSE_STATUSES, PROGRAMMES, RECORDED_OUTCOMES,
+                                  TB_PHASES)
 from .common import Instant
 
 HHMM = validate.Regexp(r"^\d{2}:\d{2}$", error="Use HH:MM.")
@@ -31,6 +32,9 @@ class OrderCreateSchema(Schema):
                               metadata={"description": "Keep-on-person: units dispensed"})
     days_supply = fields.Integer(validate=validate.Range(min=1),
                                  metadata={"description": "Keep-on-person: days the supply lasts"})
+    phase = fields.String(validate=validate.OneOf(TB_PHASES), metadata={
+        "description": "TB only: the treatment phase (default intensive); the TB "
+                       "interruption rules depend on it"})
 
 
 class OrderChangeSchema(Schema):
@@ -44,6 +48,8 @@ class OrderChangeSchema(Schema):
     administration = fields.String(validate=validate.OneOf(ADMINISTRATION_MODES))
     quantity = fields.Integer(validate=validate.Range(min=1))
     days_supply = fields.Integer(validate=validate.Range(min=1))
+    phase = fields.String(validate=validate.OneOf(TB_PHASES),
+                          metadata={"description": "TB only: e.g. intensive -> continuation"})
 
 
 class ReasonSchema(Schema):
@@ -78,6 +84,7 @@ class OrderSchema(Schema):
     administration = fields.String()
     quantity = fields.Integer(allow_none=True)
     days_supply = fields.Integer(allow_none=True)
+    phase = fields.String(allow_none=True, metadata={"description": "TB only"})
     runs_out_on = fields.Date(allow_none=True)
     prescribed_by = fields.String(allow_none=True)
     created_at = Instant()
@@ -196,7 +203,8 @@ def order_dict(o, tz: str = "UTC") -> dict:
         "dose": o.dose, "unit": o.unit, "route": o.route,
         "schedule": {"times": o.times, "every_days": o.every_days},
         "start_at": o.start_at, "end_at": o.end_at, "administration": o.administration,
-        "quantity": o.quantity, "days_supply": o.days_supply, "runs_out_on": run_out_on(o, tz),
+        "quantity": o.quantity, "days_supply": o.days_supply, "phase": o.phase,
+        "runs_out_on": run_out_on(o, tz),
         "prescribed_by": _username(o.prescriber), "created_at": o.created_at,
         "discontinued_at": o.discontinued_at, "discontinued_by": _username(o.discontinued_by),
         "discontinue_reason": o.discontinue_reason,

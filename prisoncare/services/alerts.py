@@ -73,10 +73,15 @@ def visible_clause(user):
 
 def list_alerts(user, *, facility_id=None, status=None, patient_id=None, rule=None,
                 severity=None, limit=100, offset=0, now) -> tuple[list[Alert], int]:
+    """Alerts the user may see, most severe first (then newest): one query, a count
+    and one audit entry. `status` is one status or several (the worklist's "active"
+    view is open and acknowledged together)."""
     query = select(Alert).where(*visible_clause(user))
-    for column, value in ((Alert.facility_id, facility_id), (Alert.status, status),
-                          (Alert.patient_id, patient_id), (Alert.rule_code, rule),
-                          (Alert.severity, severity)):
+    statuses = (status,) if isinstance(status, str) else tuple(status or ())
+    if statuses:
+        query = query.where(Alert.status.in_(statuses))
+    for column, value in ((Alert.facility_id, facility_id), (Alert.patient_id, patient_id),
+                          (Alert.rule_code, rule), (Alert.severity, severity)):
         if value is not None:
             query = query.where(column == value)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
@@ -84,7 +89,9 @@ def list_alerts(user, *, facility_id=None, status=None, patient_id=None, rule=No
     rows = db.session.scalars(query.order_by(rank.desc(), Alert.opened_at.desc(), Alert.id.desc())
                               .options(selectinload(Alert.patient))
                               .limit(limit).offset(offset)).all()
-    audit.record(user, "alert.list", at=now, detail={"status": status, "results": len(rows)})
+    audit.record(user, "alert.list", at=now,
+                 detail={"status": status if isinstance(status, str) or status is None
+                         else list(statuses), "results": len(rows)})
     return rows, total
 
 

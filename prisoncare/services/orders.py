@@ -22,7 +22,7 @@ from .srh import is_pregnant
 BACKDATE_LIMIT = timedelta(days=30)
 CLOCK_SKEW = timedelta(minutes=2)
 CHANGEABLE = ("dose", "unit", "route", "schedule", "end_at", "administration", "quantity",
-              "days_supply", "drug")
+              "days_supply", "drug", "phase")
 
 
 def active_programmes(patient_id: int, at: datetime) -> set[str]:
@@ -71,6 +71,8 @@ def _validate(data: dict, *, now, floor: datetime | None = None) -> dict:
         for name in ("quantity", "days_supply"):
             if not data.get(name):
                 errors.setdefault(name, []).append("Required for a keep-on-person order.")
+    if data.get("phase") is not None and data.get("programme") != "tb":
+        errors.setdefault("phase", []).append("Only TB orders have a treatment phase.")
     if data.get("dose") is not None and data["dose"] <= 0:
         errors.setdefault("dose", []).append("Must be more than zero.")
     start = data.get("start_at")
@@ -95,6 +97,7 @@ def _new_order(actor, patient_id: int, data: dict, *, now, version=1, replaces=N
         start_at=data["start_at"], end_at=data.get("end_at"),
         administration=data["administration"], quantity=data.get("quantity"),
         days_supply=data.get("days_supply"), prescriber_id=getattr(actor, "id", None),
+        phase=(data.get("phase") or "intensive") if data["programme"] == "tb" else None,
         version=version, replaces_id=replaces.id if replaces else None,
         lineage_id=replaces.lineage_id if replaces else None, status="active", created_at=now)
     db.session.add(order)
@@ -152,7 +155,7 @@ def change_order(actor, order: MedicationOrder, changes: dict, *, now) -> Medica
         "programme": order.programme, "drug": order.drug, "dose": order.dose, "unit": order.unit,
         "route": order.route, "schedule": {"times": order.times, "every_days": order.every_days},
         "end_at": order.end_at, "administration": order.administration,
-        "quantity": order.quantity, "days_supply": order.days_supply,
+        "quantity": order.quantity, "days_supply": order.days_supply, "phase": order.phase,
         **{k: v for k, v in changes.items() if k in CHANGEABLE}, "start_at": effective,
     }
     if "schedule" in changes:

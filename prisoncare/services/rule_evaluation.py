@@ -7,9 +7,14 @@ Dedup keys name the condition, so each raises once whatever the cadence:
   not continued on admission    <rule>:custody-episode:<custody episode id>
   dose lost / release / planned <rule>:event:<custody event id>
   checklist overdue             <rule>:checklist:<checklist instance id>
-Every rung a ladder has reached is raised (the day-3 sweep after a downtime
-raises days 1, 2 and 3, as hourly sweeps would have), so a late sweep ends in the
-same state as punctual ones. Custody staff see only a rule's custody_message.
+  (and those of rule_conditions.py: transfers, missed in a window, tasks)
+Every rung a ladder has reached is raised, and every rung below the highest one
+reached is then resolved as "superseded by <rule>": the day-3 sweep after a
+downtime raises days 1, 2 and 3 and resolves 1 and 2, as hourly sweeps would
+have, so a late sweep ends in the same state as punctual ones and the worklist
+shows one alert per ladder and episode, the current rung. A condition that ends
+(a handover recorded, a task done) resolves its alert the same way. Custody staff
+see only a rule's custody_message.
 """
 from collections import defaultdict
 from datetime import timedelta
@@ -21,6 +26,8 @@ from ..models.interruptions import DoseMark, InterruptionEpisode
 from ..models.medication import DoseAdministration, MedicationOrder, ScheduledDose
 from ..models.patients import CustodyEpisode, CustodyEvent, Patient
 from ..rules import alert_rules as ar
+from . import rule_conditions as conditions
+from .alert_closing import close_alerts
 from .alerts import AlertDraft, AlertSpec, raise_alerts
 from .dose_marks import _chunks
 
@@ -55,17 +62,49 @@ def pregnant_patient_ids(session, patient_ids) -> set[int]:
     return out
 
 
-def ladder_hits(rules, programme, family, missed_days, length_days, pregnant) -> list[ar.RuleHit]:
+def _steps(rules, kinds, programme, family, top) -> list[int]:
+    """The counts at which a rung can first be reached (the rungs' mins, up to `top`):
+    evaluating only those finds the same rungs as counting every day up to `top`."""
+    return sorted({r.params["min"] for r in rules if r.kind in kinds
+                   and r.applies_to(programme, family) and r.params["min"] <= top})
+
+
+def ladder_hits(rules, programme, family, missed_days, length_days, pregnant,
+                phase=None) -> list[ar.RuleHit]:
     """Every rung reached on the way to these counts, each with the count that first
-    reached it (pure)."""
+    reached it (pure). `phase`: the TB treatment phase, for the rungs that name one."""
+    rules = tuple(rules)
     found: dict[str, ar.RuleHit] = {}
-    for k in range(1, min(missed_days, MAX_LADDER_DAYS) + 1):
+    for k in _steps(rules, ("missed_consecutive_days", "pregnant_missed"), programme, family,
+                    min(missed_days, MAX_LADDER_DAYS)):
         for hit in ar.evaluate_streak(programme, family, k, pregnant, rules, interruption_days=0):
             found.setdefault(hit.rule_id, hit)
-    for days in range(1, min(length_days, MAX_LADDER_DAYS) + 1):
-        for hit in ar.evaluate_streak(programme, family, 0, False, rules, interruption_days=days):
+    for days in _steps(rules, ("consecutive_interruption_days",), programme, family,
+                       min(length_days, MAX_LADDER_DAYS)):
+        for hit in ar.evaluate_streak(programme, family, 0, False, rules, interruption_days=days,
+                                      phase=phase):
             found.setdefault(hit.rule_id, hit)
     return list(found.values())
+
+
+def tb_phases(session, episodes) -> dict[int, str]:
+    """episode id -> the phase of the TB order in force when the interruption began
+    (the latest version started by then; else her first one). Unknown: intensive,
+    whose rules are the stricter."""
+    tb = [ep for ep in episodes if ep.programme == "tb"]
+    orders = defaultdict(list)
+    for chunk in _chunks({ep.patient_id for ep in tb}):
+        for pid, start_at, phase in session.execute(
+                select(MedicationOrder.patient_id, MedicationOrder.start_at, MedicationOrder.phase)
+                .where(MedicationOrder.patient_id.in_(chunk), MedicationOrder.programme == "tb")
+                .order_by(MedicationOrder.start_at, MedicationOrder.id)):
+            orders[pid].append((start_at.date(), phase))
+    out = {}
+    for ep in tb:
+        versions = orders.get(ep.patient_id) or [(None, None)]
+        before = [phase for day, phase in versions if day is not None and day <= ep.start_on]
+        out[ep.id] = (before[-1] if before else versions[0][1]) or "intensive"
+    return out
 
 
 def _ladder_message(hit, ep) -> str:
@@ -78,19 +117,25 @@ def _ladder_message(hit, ep) -> str:
 
 
 def _ladders(session, rules, window_start):
-    """One alert per rung reached per episode. The message names no cause and the
-    alert no cause event: an episode's cause can change as it grows (a hospital day
-    outranks an unrecorded one), and the episode, not the alert, says it."""
+    """One alert per rung reached per episode, the lower rungs of each ladder resolved
+    as superseded. The message names no cause and the alert no cause event: an
+    episode's cause can change as it grows (a hospital day outranks an unrecorded
+    one), and the episode, not the alert, says it."""
     rows = session.execute(
         select(InterruptionEpisode)
         .where(or_(InterruptionEpisode.end_on.is_(None),
                    InterruptionEpisode.end_on >= window_start))).scalars().all()
     pregnant = pregnant_patient_ids(session, {ep.patient_id for ep in rows})
+    phases = tb_phases(session, rows)
+    drafts, superseded = [], {}
     for ep in rows:
-        for hit in ladder_hits(rules, ep.programme, ep.drug_family, ep.missed_days,
-                               ep.length_days, ep.patient_id in pregnant):
-            yield AlertDraft(_spec(hit.rule, _ladder_message(hit, ep)), ep.patient_id,
-                             ep.facility_id, f"{hit.rule_id}:episode:{ep.id}")
+        hits = ladder_hits(rules, ep.programme, ep.drug_family, ep.missed_days, ep.length_days,
+                           ep.patient_id in pregnant, phases.get(ep.id))
+        drafts += [AlertDraft(_spec(hit.rule, _ladder_message(hit, ep)), ep.patient_id,
+                              ep.facility_id, f"{hit.rule_id}:episode:{ep.id}") for hit in hits]
+        superseded.update({f"{low.rule_id}:episode:{ep.id}": f"superseded by {top.rule_id}"
+                           for low, top in ar.superseded(hits)})
+    return drafts, superseded
 
 
 def _not_continued(session, rules, now, lookback):
@@ -181,35 +226,33 @@ def _unplanned_releases(session, rules, now, lookback):
 
 
 def _planned_absences(session, rules, now, hours: dict):
+    """Doses due while she will be away: one query joining the planned movements to
+    the doses due from their departure (bounded by the longest absence), grouped
+    per event and programme."""
     longest = timedelta(hours=max(hours.values()))
-    events = session.execute(
+    rows = session.execute(
         select(CustodyEvent.id, CustodyEvent.patient_id, CustodyEvent.type,
-               CustodyEvent.expected_at, Patient.facility_id)
+               CustodyEvent.expected_at, Patient.facility_id, MedicationOrder.programme,
+               ScheduledDose.due_at)
         .join(Patient, CustodyEvent.patient_id == Patient.id)
+        .join(ScheduledDose, and_(ScheduledDose.patient_id == CustodyEvent.patient_id,
+                                  ScheduledDose.due_at >= CustodyEvent.expected_at))
+        .join(MedicationOrder, ScheduledDose.order_id == MedicationOrder.id)
         .where(CustodyEvent.type.in_(tuple(hours)), CustodyEvent.expected_at > now,
-               Patient.custody_status == "in_custody")).all()
-    if not events:
-        return
+               Patient.custody_status == "in_custody", ScheduledDose.status == "due",
+               ScheduledDose.due_at > now, ScheduledDose.due_at <= now + longest
+               + timedelta(days=2))).all()
     due = defaultdict(list)
-    for chunk in _chunks({e[1] for e in events}):
-        for pid, prog, due_at in session.execute(
-                select(ScheduledDose.patient_id, MedicationOrder.programme, ScheduledDose.due_at)
-                .join(MedicationOrder, ScheduledDose.order_id == MedicationOrder.id)
-                .where(ScheduledDose.patient_id.in_(chunk), ScheduledDose.status == "due",
-                       ScheduledDose.due_at > now, ScheduledDose.due_at <= now + longest
-                       + timedelta(days=2))):
-            due[(pid, prog)].append(due_at)
-    for event_id, pid, etype, departs, fac_id in events:
+    for event_id, pid, etype, departs, fac_id, prog, due_at in rows:
+        due[(event_id, pid, etype, departs, fac_id, prog)].append(due_at)
+    for (event_id, pid, etype, departs, fac_id, prog), due_ats in due.items():
         returns = departs + timedelta(hours=hours[etype])
-        for (patient_id, prog), due_ats in due.items():
-            if patient_id != pid:
-                continue
-            for hit in ar.evaluate_planned_absence(prog, etype, departs, returns, due_ats, rules):
-                message = (f"{hit.observed} {_label(prog)} dose(s) due while she is away "
-                           f"({etype.replace('_scheduled', '')}, leaving "
-                           f"{departs:%Y-%m-%d %H:%M} UTC).")
-                yield AlertDraft(_spec(hit.rule, message), pid, fac_id,
-                                 f"{hit.rule_id}:event:{event_id}", etype, event_id)
+        for hit in ar.evaluate_planned_absence(prog, etype, departs, returns, due_ats, rules):
+            message = (f"{hit.observed} {_label(prog)} dose(s) due while she is away "
+                       f"({etype.replace('_scheduled', '')}, leaving "
+                       f"{departs:%Y-%m-%d %H:%M} UTC).")
+            yield AlertDraft(_spec(hit.rule, message), pid, fac_id,
+                             f"{hit.rule_id}:event:{event_id}", etype, event_id)
 
 
 def _checklists_overdue(session, now, spec: dict):
@@ -229,11 +272,19 @@ def _checklists_overdue(session, now, spec: dict):
 
 
 def evaluate_rules(session, now, rules: ar.RuleSet, settings: dict) -> dict:
-    """Raise the alerts every rule calls for at `now`; returns counts per source."""
+    """Raise the alerts every rule calls for at `now`, then resolve those whose
+    condition ended or whose rung was superseded; returns counts raised per source."""
     lookback = timedelta(days=settings["rules"]["lookback_days"])
     window_start = (now - timedelta(days=settings["interruptions"]["recompute_days"])).date()
-    sources = {
-        "ladders": _ladders(session, rules, window_start),
+    to_resolve: dict[str, str] = {}
+    sources = {}
+    for name, (drafts, resolved) in {
+            "ladders": _ladders(session, rules, window_start),
+            "transfers": conditions.transfers(session, rules, now),
+            "window": conditions.missed_in_window(session, rules, now, lookback),
+            "tasks": conditions.tasks_overdue(session, rules, now, lookback)}.items():
+        sources[name], to_resolve = drafts, {**to_resolve, **resolved}
+    sources.update({
         "admission": _not_continued(session, rules, now,
                                     timedelta(days=settings["interruptions"]["intake_lookback_days"])),
         "custody": _doses_lost(session, rules, now, lookback),
@@ -241,6 +292,8 @@ def evaluate_rules(session, now, rules: ar.RuleSet, settings: dict) -> dict:
         "planned": _planned_absences(session, rules, now,
                                      settings["rules"]["planned_absence_hours"]),
         "checklists": _checklists_overdue(session, now, settings["checklist_overdue"]),
-    }
-    return {name: raise_alerts(list(drafts), now=now, session=session)
-            for name, drafts in sources.items()}
+    })
+    raised = {name: raise_alerts(list(drafts), now=now, session=session)
+              for name, drafts in sources.items()}
+    close_alerts(session, to_resolve, now=now)
+    return raised

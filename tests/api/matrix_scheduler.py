@@ -13,4 +13,11 @@ ROWS = {
     ("POST", "/alerts/<int:alert_id>/acknowledge"): (ALERT_ACTORS, "login"),
     ("POST", "/alerts/<int:alert_id>/resolve"): (ALERT_ACTORS, "login"),
     ("GET", "/interruptions"): (CARE_AND_AUDIT, "login"),
+    # transfer handovers: recorded by the health unit, read with the medication record
+    ("POST", "/api/v1/patients/<int:patient_id>/transfer-handovers"): (
+        only("nurse", "clinician"), 401),
+    ("GET", "/api/v1/patients/<int:patient_id>/transfer-handovers"): (
+        only("nurse", "clinician", "release_officer"), 401),
+    ("POST", "/patients/<int:patient_id>/transfer-handovers"): (
+        only("nurse", "clinician"), "login"),
 }

@@ -31,3 +31,5 @@ def register_api(app):
     for module in (session, facilities, patients, custody, intake, mar, alerts, interruptions,
                    srh, release, audit_log):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
+    from . import handovers
+    api.register_blueprint(handovers.blp, url_prefix="/api/v1")
