@@ -128,3 +128,19 @@ def percent(numerator: int, denominator: int) -> float | None:
 def median(values) -> float | None:
     values = list(values)
     return round(statistics.median(values), 1) if values else None
+
+
+def indicators_markdown(defs: Definitions | None = None) -> str:
+    """The README's "Indicators" list, from the same file the dashboard shows."""
+    defs = defs or definitions()
+    lines = []
+    for i in defs.indicators:
+        lines.append(f"- **{i.name}** (`{i.id}`, {i.unit}).")
+        lines.append(f"  Numerator: {i.numerator}")
+        lines.append(f"  Denominator: {i.denominator}")
+        lines.append(f"  Period: {i.period}")
+        if i.bands:
+            lines.append(f"  Bands: low below {i.bands.low_below:g} %, high above "
+                         f"{i.bands.high_above:g} %, medium between ({i.bands_confidence})")
+        lines.append(f"  Source: {i.source}")
+    return "\n".join(lines) + "\n"

@@ -19,6 +19,7 @@ class ReportArgs(Schema):
 
 class IndicatorArgs(ReportArgs):
     group_by = fields.String(metadata={"description": "Comma-separated: sex (always), facility"})
+    indicator = fields.String(metadata={"description": "CSV of this indicator only (its id)"})
 
 
 class EpisodeArgs(ListArgs):

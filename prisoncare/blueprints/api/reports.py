@@ -83,5 +83,5 @@ def indicators(args):
     report = service.read_indicators(current_user, args, now=clock.now())
     db.session.commit()
     if wants_csv(args):
-        return csv_response(export.indicators_csv(report), "indicators")
+        return csv_response(export.indicators_csv(report, only=args.get("indicator")), "indicators")
     return report
