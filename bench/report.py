@@ -88,7 +88,12 @@ def run_one(url, repeat):
         clock.set_now(NOW)
         app = create_app("production", SQLALCHEMY_DATABASE_URI=work)
         with app.app_context():
-            upgrade(revision="heads")
+            try:
+                upgrade(revision="heads")
+            except (Exception, SystemExit) as err:  # noqa: BLE001 - measured on the built schema
+                print(f"  migrating the copy to the heads failed ({type(err).__name__}); "
+                      "measured on the schema as built")
+                out["note"] = "copy not migrated to heads"
             db.session.remove()
         sweep = measure_sweep(app)
         out["sweep_s"] = sweep["total_s"]

@@ -86,8 +86,9 @@ def episodes():
     offset = max(request.args.get("offset", 0, type=int), 0)
     rows, total = service.read_episodes(current_user, _args(), limit=PAGE_SIZE, offset=offset,
                                         now=clock.now())
+    back = {k: v for k, v in request.args.items() if k in ("from", "to", "facility")}
     page = render_template("reports/episodes.html", rows=rows, total=total, offset=offset,
-                           page_size=PAGE_SIZE, args=request.args)
+                           page_size=PAGE_SIZE, args=request.args, back=back)
     db.session.commit()
     return page
 

@@ -82,6 +82,8 @@ def test_each_figure_drills_down_to_its_episodes_and_their_cause_chain(people, a
     assert [(d["status"], d["mark"], d["mark_cause"]) for d in lost] == [("absent", "absent", "court")]
     acted = [a for a in chain["alerts"] if a["rule"] == "OST-E-02"]
     assert acted and acted[0]["acknowledged_by"] == "nurse.a"
+    listed = api.get(f"/reports/episodes?{Q}&cause=court").get_data(as_text=True)
+    assert f'href="/reports/episodes/{court[0]["id"]}"' in listed
     page = api.get(f"/reports/episodes/{court[0]['id']}").get_data(as_text=True)
     assert "court out" in page and "nurse.a at" in page
 

@@ -70,6 +70,11 @@ def _episodes_query(d: Dialect, scope: Scope, groups, *columns, filters=None):
 def interruption_rows(scope: Scope, groups) -> list[dict]:
     """The report's rows, one per group met (by episodes or by person-days),
     sorted by the group values; with no group, one row for everything."""
+    return _compute(scope, groups)[0]
+
+
+def _compute(scope: Scope, groups) -> tuple[list[dict], int]:
+    """The rows, and the person-days of the whole scope."""
     d = Dialect()
     ie = InterruptionEpisode
     inner = _episodes_query(d, scope, groups, ie.id.label("episode_id"),
@@ -92,18 +97,15 @@ def interruption_rows(scope: Scope, groups) -> list[dict]:
         rows.append({**values, "interruptions": count, "missed_doses": missed,
                      "person_days_on_treatment": at_risk,
                      "rate_per_100_person_days": rate_per_100(count, at_risk)})
-    return rows
+    return rows, sum(days.values())
 
 
 def interruption_report(actor, scope: Scope, groups, *, now) -> dict:
     """The report, and one access-log entry for reading it."""
-    rows = interruption_rows(scope, groups)
+    rows, at_risk = _compute(scope, groups)
     totals = {f: sum(r[f] for r in rows) for f in FIGURES[:2]}
-    totals["person_days_on_treatment"] = (
-        sum(r["person_days_on_treatment"] for r in rows) if "cause" not in groups
-        else person_days(Dialect(), scope.first, scope.last, (), scope.facility_ids).get((), 0))
-    totals["rate_per_100_person_days"] = rate_per_100(totals["interruptions"],
-                                                      totals["person_days_on_treatment"])
+    totals["person_days_on_treatment"] = at_risk
+    totals["rate_per_100_person_days"] = rate_per_100(totals["interruptions"], at_risk)
     audit.record(actor, "report.interruptions.read", at=now, detail={
         "from": scope.first.isoformat(), "to": scope.last.isoformat(),
         "facility": scope.facility_code, "group_by": list(groups), "rows": len(rows)})

@@ -89,16 +89,22 @@ def intake_continuation(d, scope, groups):
 
 
 def dose_coverage(d, scope, groups):
+    """Summed per patient (and facility) first: one pass over the period's doses,
+    then a join of a few thousand rows to the patients."""
     sd = ScheduledDose
     counted = and_(sd.status != "held", sd.status != "due")
-    query = (select(*_key_cols(groups, Facility.code),
-                    func.sum(case((sd.status == "given", 1), else_=0)),
-                    func.sum(case((counted, 1), else_=0)))
-             .select_from(sd).join(Patient, Patient.id == sd.patient_id)
-             .join(Facility, Facility.id == sd.facility_id)
-             .where(sd.local_date >= scope.first, sd.local_date <= scope.last)
-             .group_by(*_key_cols(groups, Facility.code)))
-    return _sum_rows(db.session.execute(_scoped(query, scope, sd.facility_id)), len(groups))
+    per_patient = (select(sd.patient_id, sd.facility_id,
+                          func.sum(case((sd.status == "given", 1), else_=0)).label("given"),
+                          func.sum(case((counted, 1), else_=0)).label("counted"))
+                   .where(sd.local_date >= scope.first, sd.local_date <= scope.last)
+                   .group_by(sd.patient_id, sd.facility_id))
+    per_patient = _scoped(per_patient, scope, sd.facility_id).subquery("per_patient")
+    keys = _key_cols(groups, Facility.code)
+    query = (select(*keys, func.sum(per_patient.c.given), func.sum(per_patient.c.counted))
+             .select_from(per_patient).join(Patient, Patient.id == per_patient.c.patient_id)
+             .join(Facility, Facility.id == per_patient.c.facility_id)
+             .group_by(*keys))
+    return _sum_rows(db.session.execute(query), len(groups))
 
 
 def _intake_checklists(d, scope, groups, *measures):

@@ -17,7 +17,7 @@ A day of court, hospital or transfer is in custody and counts.
 """
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import Date, and_, case, func, literal, or_, select, true, union_all
+from sqlalchemy import Date, and_, case, func, literal, or_, select, union_all
 
 from ...extensions import db
 
@@ -62,9 +62,10 @@ def segments(d: Dialect, first: date, last: date, facility_ids=None):
     if facility_ids is not None:
         query = query.where(marked.c.facility_id.in_(facility_ids))
     inner = query.subquery("seg_all")
+    # Materialized: SQLite would otherwise recompute it for every row it is joined to.
     return (select(inner).where(inner.c.start_day <= d.day(last), inner.c.end_day >= d.day(first),
                                 inner.c.end_day >= inner.c.start_day)
-            .subquery("segments"))
+            .cte("segments").prefix_with("MATERIALIZED"))
 
 
 def treatment_islands(first: date, last: date, programmes=REPORT_PROGRAMMES):
@@ -102,30 +103,36 @@ def person_days(d: Dialect, first: date, last: date, groups, facility_ids=None, 
     isl_first = d.local_day(isl.c.start_at, tz)
     isl_last = case((isl.c.end_at >= literal(FAR, isl.c.end_at.type), d.day(last)),
                     else_=d.local_day(isl.c.end_at, tz))
-    month_rows = months(first, last) if "month" in groups else [(None, first, last)]
-    month = union_all(*[select(literal(key).label("key"), literal(a, Date).label("m_first"),
-                               literal(b, Date).label("m_last")) for key, a, b in month_rows]
-                      ).subquery("months")
-    lo = d.greatest(isl_first, seg.c.start_day, month.c.m_first)
-    hi = d.least(isl_last, seg.c.end_day, month.c.m_last)
     dims = {
-        "facility": Facility.code, "month": month.c.key, "sex": Patient.sex,
+        "facility": Facility.code, "sex": Patient.sex,
         "age_band": age_band_expr(Patient.date_of_birth, first, age_bands),
         "legal_status": seg.c.legal_status, "programme": isl.c.programme,
     }
     cols = [dims[g].label(g) for g in groups if g in dims]
-    overlaps = (select(*cols, lo.label("lo"), hi.label("hi"))
+    # Each island x segment overlap once (the local days computed once), then split by month.
+    overlaps = (select(*cols, d.greatest(isl_first, seg.c.start_day, d.day(first)).label("lo"),
+                       d.least(isl_last, seg.c.end_day, d.day(last)).label("hi"))
                 .select_from(isl)
                 .join(seg, seg.c.patient_id == isl.c.patient_id)
                 .join(Facility, Facility.id == seg.c.facility_id)
                 .join(Patient, Patient.id == isl.c.patient_id)
-                .join(month, true())
                 .where(and_(isl.c.start_at < _instant_after(last),
                             isl.c.end_at >= _instant_before(first)))
-                .subquery("overlaps"))
+                .cte("overlaps").prefix_with("MATERIALIZED"))
     keys = [overlaps.c[g] for g in groups if g in dims]
-    total = func.sum(d.days_inclusive(overlaps.c.lo, overlaps.c.hi))
-    query = select(*keys, total).where(overlaps.c.hi >= overlaps.c.lo).group_by(*keys)
+    lo, hi = overlaps.c.lo, overlaps.c.hi
+    query = select()
+    if "month" in groups:
+        month = union_all(*[select(literal(key).label("month"), literal(a, Date).label("m_first"),
+                                   literal(b, Date).label("m_last"))
+                            for key, a, b in months(first, last)]).subquery("months")
+        lo, hi = d.greatest(lo, month.c.m_first), d.least(hi, month.c.m_last)
+        query = query.select_from(overlaps).join(
+            month, (month.c.m_first <= overlaps.c.hi) & (month.c.m_last >= overlaps.c.lo))
+        keys = [month.c.month if g == "month" else overlaps.c[g]
+                for g in groups if g in dims or g == "month"]
+    total = func.sum(d.days_inclusive(lo, hi))
+    query = query.add_columns(*keys, total).where(overlaps.c.hi >= overlaps.c.lo).group_by(*keys)
     return {tuple(row[:-1]): int(row[-1] or 0) for row in db.session.execute(query)}
 
 
