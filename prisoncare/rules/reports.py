@@ -141,6 +141,6 @@ def indicators_markdown(defs: Definitions | None = None) -> str:
         lines.append(f"  Period: {i.period}")
         if i.bands:
             lines.append(f"  Bands: low below {i.bands.low_below:g} %, high above "
-                         f"{i.bands.high_above:g} %, medium between ({i.bands_confidence})")
+                         f"{i.bands.high_above:g} %, medium between. Confidence: {i.bands_confidence}")
         lines.append(f"  Source: {i.source}")
     return "\n".join(lines) + "\n"

@@ -23,8 +23,7 @@ EpisodePage = page_of(EpisodeRowSchema, "ReportEpisodePage")
 def wants_csv(args) -> bool:
     if args.get("format"):
         return args["format"] == "csv"
-    best = request.accept_mimetypes.best_match(["application/json", "text/csv"])
-    return best == "text/csv" and request.accept_mimetypes["text/csv"] > request.accept_mimetypes["application/json"]
+    return request.accept_mimetypes.best_match(["application/json", "text/csv"]) == "text/csv"
 
 
 def csv_response(text: str, name: str) -> Response:
