@@ -101,6 +101,18 @@ def test_dashboard_shows_the_figures_of_the_api(people, as_user):
                  f"<td>{row['rate_per_100_person_days']}</td>")
         assert all(c in html for c in cells), row
     indicators = api.get(f"/api/v1/reports/indicators?{Q}").get_json()
+    assert len(indicators["items"]) == 13
+    for item in indicators["items"]:
+        section = html.split(f'id="ind-{item["id"]}"')[1].split("</section>")[0]
+        for row in item["rows"] + [dict(item["total"], sex="All")]:
+            first = "<td>female</td>" if row["sex"] == "female" else (
+                "<td>male</td>" if row["sex"] == "male" else '<th scope="row" colspan="1">All</th>')
+            cells = first + "".join(f"<td>{'' if v is None else v}</td>" for v in (
+                row["numerator"], row["denominator"]))
+            cells += f"<td>{'—' if row['value'] is None else row['value']}</td>"
+            if item["bands"]:
+                cells += f"<td>{row['level'] or '—'}</td>"
+            assert cells in section, (item["id"], row)
     ost = next(i for i in indicators["items"] if i["id"] == "ost_coverage")
     section = html.split('id="ind-ost_coverage"')[1].split("</section>")[0]
     assert re.search(r"<td>female</td><td>2</td><td>2</td><td>100.0</td><td>high</td>", section)

@@ -15,14 +15,17 @@ People
      OST order from 3 March 09:00 UTC, daily 12:00 Kyiv (10:00 UTC).
      3, 4, 5, 7, 8 March given; 6 March refused -> episode 6 March, cause refusal,
      1 missed dose (sentenced by then); 9 March held (a verified hold: no episode).
-     Intake: IN-09 declined.
+     Intake: completed at 08:30 on admission day (IN-09 declined, everything else
+     not applicable).
   M1 male, born 1980-06-01 (45: 45-54), FAC-B, admitted 1 March 09:00 UTC pretrial;
      community ART (last dose 1 March 05:00 UTC); ART order from 1 March 10:00 UTC,
      daily 20:00 Kyiv (18:00 UTC), first dose 1 March. Given 1-6 and 9 March; 7 and
      8 March nobody recorded -> missed -> episode 7-8 March, documentation_gap,
      2 missed doses. Intake: IN-16 dependence (no OST order).
   R1 female, born 1985-03-15 (40), FAC-A, admitted 20 February, released 8 March
-     12:00 UTC from the facility; no treatment, no release plan.
+     12:00 UTC from the facility; no treatment. Release plan (scheduled 5 March):
+     opioid use, naloxone issued, OST clinic appointment 9 March (attended, checked
+     9 March), HIV clinic appointment 11 March (no follow-up yet); finalized 5 March.
 
 Person-days on treatment, 1-9 March
   W1 OST 1-9 March = 9 (pretrial); W2 OST 3-9 March = 7 (3 pretrial: 3-5 March,
@@ -42,12 +45,13 @@ Indicators (period 1-9 March; coverage on 9 March)
     all 19/23 = 82.6.
   interruption_rate: female 2/16 -> 12.5, male 1/9 -> 11.11, all 3/25 -> 12.0.
   intake_checklist_24h: 4 intake checklists (R1's admission is before the period:
-    3 in the period), none completed -> 0/3 = 0.0.
+    3 in the period); W2's completed within 24 hours -> female 1/2 = 50.0, male 0/1 = 0.0,
+    all 1/3 = 33.3.
   alert_response_hours: one alert (W1's court alert) acknowledged 3 hours after it
     opened -> female 3.0 (n 1); no response by men -> no row value.
-  release_plan_finalized: R1 released without a plan -> female 0/1 = 0.0;
-    naloxone_issued: R1 not on OST and no opioid use -> 0/0.
-  first_appointment_attended: no referral -> no row.
+  release_plan_finalized: R1's plan finalized before her release -> female 1/1 = 100.0;
+    naloxone_issued: R1 (opioid use in the plan) -> 1/1 = 100.0.
+  first_appointment_attended: OST attended, HIV not (yet) -> female 1/2 = 50.0.
   ost_coverage (9 March): W1, W2 dependent and on OST; M1 dependent, no OST ->
     female 2/2 = 100.0 high, male 0/1 = 0.0 low, all 2/3 = 66.7 high.
   art_coverage: W1 positive, no ART -> female 0/1 = 0.0 low; M1 community ART and on
@@ -65,11 +69,14 @@ from prisoncare.extensions import db
 from prisoncare.models import Alert
 from prisoncare.models.intake import ChecklistInstance
 from prisoncare.models.medication import ScheduledDose
+from prisoncare.models.release import ReleasePlan
 from prisoncare.services import administration as mar
 from prisoncare.services import alerts as alert_service
-from prisoncare.services import checklists, community_medication, orders
+from prisoncare.services import (checklists, community_medication, orders, release,
+                                 release_followup)
 from tests.factories import admit, build_world, make_patient
 
+from .test_release_support import complete_plan_data, make_providers
 from .test_sweep_helpers import at, event, staff, sweep
 
 FIRST, LAST = date(2026, 3, 1), date(2026, 3, 9)
@@ -117,6 +124,33 @@ def _answer(patient, item_id, answer, who):
     db.session.commit()
 
 
+def _complete_intake(patient, answers):
+    """Every other visible item not applicable: the checklist is complete."""
+    instance = db.session.scalars(select(ChecklistInstance).where(
+        ChecklistInstance.patient_id == patient.id, ChecklistInstance.kind == "intake")).one()
+    state = checklists.load_states([instance])[0]
+    submitted = {item.id: ("not_applicable", None) for item in state.visible()}
+    submitted.update({k: (v, None) for k, v in answers.items()})
+    checklists.answer_items(staff("nurse.a"), instance, submitted, now=clock.now())
+    db.session.commit()
+    assert instance.completed_at is not None
+
+
+def _plan_release(r1):
+    """Release on 8 March planned: opioid use, naloxone issued, an OST and an HIV
+    clinic appointment; finalized on 5 March."""
+    make_providers()
+    event(r1, "release_scheduled", at(5, 10), expected_at=at(8, 12))
+    data = complete_plan_data()
+    data["circumstances"] = {"opioid_use": True}
+    data["referrals"] = [
+        {"need": "ost", "provider": "OST-KYIV", "appointment_at": at(9, 8)},
+        {"need": "art", "provider": "HIV-KYIV", "appointment_at": at(11, 8), "supply_days": 30}]
+    release.update_plan(staff("release_officer.a"), r1, data, now=clock.now())
+    release.finalize_plan(staff("release_officer.a"), r1, now=clock.now())
+    db.session.commit()
+
+
 def build_report_world():
     """The world above; returns the people by name."""
     build_world()
@@ -148,7 +182,8 @@ def build_report_world():
             w2 = make_patient("W-2", born=date(2004, 5, 1))
             admit(w2, at=at(3, 8))
             _community(w2, "ost", "Methadone", at(3, 5), "nurse.a")
-            _answer(w2, "IN-09", "declined", "nurse.a")
+            _complete_intake(w2, {"IN-09": "declined", "IN-19": "not_disclosed", "IN-13": "no",
+                                  "IN-01": "yes"})
             w2_ost = _order(w2, "ost", "Methadone oral solution", at(3, 9), "12:00")
         clock.set_now(at(day, 19))
         if day == 5:
@@ -156,8 +191,17 @@ def build_report_world():
             event(w1, "court_return", at(5, 17))
         if day == 6:
             event(w2, "sentenced", at(6, 7))
+        if day == 5:
+            _plan_release(r1)
         if day == 8:
             event(r1, "release", at(8, 12), release_from="facility")
+        if day == 9:
+            plan = release.current_plan(r1) or db.session.scalars(select(ReleasePlan).where(
+                ReleasePlan.patient_id == r1.id)).one()
+            release_followup.record_follow_up(staff("release_officer.a"), plan, {
+                "provider": "OST-KYIV", "attended": True, "checked_at": at(9, 10)},
+                now=clock.now())
+            db.session.commit()
         if day >= 2 and day != 5:
             _record(w1_ost, day)
         if w2 is not None:

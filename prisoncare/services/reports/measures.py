@@ -220,7 +220,7 @@ def appointments(d, scope, groups):
     later = aliased(ReleaseFollowUp)
     latest = (select(func.max(later.id)).where(later.plan_id == ref.plan_id,
                                                later.provider_id == ref.provider_id)
-              .scalar_subquery())
+              .correlate(ref).scalar_subquery())
     attended = exists(select(fu.id).where(fu.id == latest, fu.attended.is_(True)))
     query = (select(*_key_cols(groups, Facility.code),
                     func.sum(case((attended, 1), else_=0)), func.count(ref.id))
