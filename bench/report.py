@@ -5,8 +5,8 @@
         --postgres postgresql+psycopg://postgres@127.0.0.1:55433/national \
         [--sqlite bench/data/national.db] [--repeat 5]
 
-Each database is copied first (CREATE DATABASE ... TEMPLATE, or a file copy) under its
-own name, migrated to the heads, and swept once at bench.build.NOW: the build writes
+Each database is copied first (CREATE DATABASE ... TEMPLATE under its own name, or a
+file copy in the temporary directory), migrated to the heads, and swept once at bench.build.NOW: the build writes
 doses, not interruption episodes, and the sweep derives ~14,000 of them. Then, as
 `auditor.national` (all facilities), the report for the 365 days up to the day before
 NOW is computed N times through the service (the same call the API and the dashboard
@@ -19,6 +19,7 @@ import shutil
 import sqlite3
 import statistics
 import sys
+import tempfile
 import time
 from datetime import timedelta
 
@@ -36,7 +37,7 @@ GROUPINGS = ((), ("sex",), ("facility",), ("month", "programme"), ("sex", "age_b
 def copy_of(url):
     if url.startswith("sqlite:///"):
         src = url[len("sqlite:///"):]
-        dst = os.path.join(os.path.dirname(src), "report-work.db")
+        dst = os.path.join(tempfile.gettempdir(), "prisoncare-report-work.db")  # not beside the build
         for suffix in ("", "-wal", "-shm"):
             if os.path.exists(dst + suffix):
                 os.remove(dst + suffix)
