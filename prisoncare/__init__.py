@@ -50,10 +50,10 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from .blueprints import (admin, alerts, audit, auth, home, intake, mar, patients, release,
-                             srh)
+                             reports, srh)
     from .blueprints.api import register_api
 
-    for module in (auth, home, patients, intake, mar, alerts, srh, release, audit, admin):
+    for module in (auth, home, patients, intake, mar, alerts, srh, release, audit, admin, reports):
         app.register_blueprint(module.bp)
     from .blueprints import handovers
     app.register_blueprint(handovers.bp)
