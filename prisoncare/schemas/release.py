@@ -188,7 +188,7 @@ class ProviderRefSchema(Schema):
     phone = fields.String(allow_none=True)
 
 
-class WorklistItemSchema(Schema):
+class FollowUpWorklistItemSchema(Schema):
     plan = fields.Integer()
     patient = fields.Nested(ReleasePatientRefSchema)
     need = fields.String()

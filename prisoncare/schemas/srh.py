@@ -178,7 +178,7 @@ class WorklistChildSchema(Schema):
     name = fields.String()
 
 
-class WorklistItemSchema(Schema):
+class SrhWorklistItemSchema(Schema):
     """One thing due or overdue for a woman or a child living with her."""
     patient = fields.Nested(WorklistPatientSchema)
     kind = fields.String(metadata={"description": "antenatal_booking | antenatal_contact | "
@@ -194,7 +194,7 @@ class WorklistItemSchema(Schema):
     child = fields.Nested(WorklistChildSchema, allow_none=True)
 
 
-WorklistPage = page_of(WorklistItemSchema, "SrhWorklistPage")
+WorklistPage = page_of(SrhWorklistItemSchema, "SrhWorklistPage")
 
 
 class RevokeSchema(Schema):

@@ -81,7 +81,7 @@ def test_logging_in_through_the_form_lands_on_the_facility_worklist(client, worl
     assert page.find("ul", aria_label="Patients by custody status") is not None
     assert "Away from the facility now" in page.text
     assert "nurse.a" in page.find("form", class_="whoami").text
-    assert page.nav_links() == ["Home", "Patients", "Register", "Pill pass", "Checklists", "Alerts", "Interruptions", "Releases"]
+    assert page.nav_links() == ["Home", "Patients", "Register", "Pill pass", "Checklists", "Alerts", "Interruptions", "Releases", "SRH due"]
 
 
 @pytest.mark.parametrize("target", ["/patients/", "/patients/?q=Kovalenko"])
@@ -535,11 +535,11 @@ def test_admins_see_no_patients(logged_in, patient_a):
 
 
 @pytest.mark.parametrize("username,links", [
-    ("nurse.a", ["Home", "Patients", "Register", "Pill pass", "Checklists", "Alerts", "Interruptions", "Releases"]),
-    ("clinician.a", ["Home", "Patients", "Register", "Pill pass", "Checklists", "Alerts", "Interruptions", "Releases"]),
+    ("nurse.a", ["Home", "Patients", "Register", "Pill pass", "Checklists", "Alerts", "Interruptions", "Releases", "SRH due"]),
+    ("clinician.a", ["Home", "Patients", "Register", "Pill pass", "Checklists", "Alerts", "Interruptions", "Releases", "SRH due"]),
     ("custody.a", ["Home", "Patients", "Register", "Checklists", "Alerts"]),
     ("release_officer.a", ["Home", "Patients", "Checklists", "Alerts", "Releases"]),
-    ("auditor.a", ["Home", "Patients", "Checklists", "Alerts", "Interruptions", "Access log"]),
+    ("auditor.a", ["Home", "Patients", "Checklists", "Alerts", "Interruptions", "Access log", "Reports"]),
     ("admin.a", ["Home", "Providers", "Users"]),
 ])
 def test_the_menu_fits_the_role(logged_in, username, links):
@@ -564,7 +564,7 @@ def test_an_unknown_url_gets_the_404_page_in_the_layout(logged_in, client, world
     assert page.status == 404 and page.in_layout() and page.h1 == "404 · Not Found"
     page = get(logged_in("nurse.a"), "/no/such/page")
     assert page.status == 404 and page.in_layout()
-    assert page.nav_links() == ["Home", "Patients", "Register", "Pill pass", "Checklists", "Alerts", "Interruptions", "Releases"]
+    assert page.nav_links() == ["Home", "Patients", "Register", "Pill pass", "Checklists", "Alerts", "Interruptions", "Releases", "SRH due"]
     assert page.find("a", href="/").text in ("prisoncare", "Home")
 
 

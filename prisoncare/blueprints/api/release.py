@@ -15,7 +15,7 @@ from ...pdf import render_pdf
 from ...schemas.common import page_of
 from ...schemas.release import (
     FhirArgs, FollowUpSchema, PlanSchema, PlanUpdateSchema, ProviderArgs, ProviderCreateSchema,
-    ProviderSchema, ProviderUpdateSchema, WorklistArgs, WorklistItemSchema,
+    ProviderSchema, ProviderUpdateSchema, WorklistArgs, FollowUpWorklistItemSchema,
 )
 from ...services import providers as provider_service
 from ...services import release as service
@@ -30,7 +30,7 @@ from .docs import errors
 blp = Blueprint("api_release", __name__, description="Release planning and linkage (issue 7).")
 
 ProviderPage = page_of(ProviderSchema, "ProviderPage")
-WorklistPage = page_of(WorklistItemSchema, "ReleaseFollowUpPage")
+WorklistPage = page_of(FollowUpWorklistItemSchema, "ReleaseFollowUpPage")
 
 
 def require_any(*permissions):
