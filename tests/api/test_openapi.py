@@ -39,8 +39,8 @@ def test_no_two_schemas_share_a_name():
     """apispec renames a clashing schema ("WorklistItem1") with only a warning: the
     document then names one list's items after another's."""
     import warnings
-    app = create_app("testing", SQLALCHEMY_DATABASE_URI="sqlite://")
     with warnings.catch_warnings():
         warnings.simplefilter("error")
+        app = create_app("testing", SQLALCHEMY_DATABASE_URI="sqlite://")
         with app.test_client() as client:
             assert client.get("/api/openapi.json").status_code == 200
