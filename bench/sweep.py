@@ -19,7 +19,7 @@ Every sweep is `prisoncare.jobs.run_all(at)`, each job timed. After each, in the
 run, the floor: one plain query reading the rows of the sweep's dose window
 [at - backfill, at + ahead) and one bulk insert (executemany) of as many rows as the
 sweep created (scheduled doses, dose marks, interruption episodes and alerts: the
-growth of their id sequences), into a scratch table, rolled back.
+growth of their id sequences), committed, into a scratch table dropped after.
 
 Several databases of one kind (e.g. built with --days 91, 182 and 365) compare the
 cost against the length of history. Results are printed and written to
@@ -87,8 +87,8 @@ def drop_copy(url):
 
 
 def prepare(app):
-    """Migrate the copy to the heads; create any model index it lacks (a database
-    built before a migration that only added indexes is stamped past it)."""
+    """Migrate the copy to the heads; create any model table or index it lacks (a
+    database built while a migration was still a placeholder is stamped past it)."""
     from flask_migrate import upgrade
     from sqlalchemy import inspect
 
@@ -96,9 +96,11 @@ def prepare(app):
     with app.app_context():
         upgrade(revision="heads")
         engine = db.engine
+        before = set(inspect(engine).get_table_names())
+        db.metadata.create_all(engine)   # tables too (with their indexes)
+        made = sorted(set(inspect(engine).get_table_names()) - before)
         existing = {t: {i["name"] for i in inspect(engine).get_indexes(t)}
                     for t in inspect(engine).get_table_names()}
-        made = []
         for table in db.metadata.sorted_tables:
             if table.name not in existing:
                 continue
@@ -156,7 +158,8 @@ def sweep(app, at):
 
 
 def floor(app, at, rows):
-    """One plain query reading the window's doses, one bulk insert of `rows` rows."""
+    """One plain query reading the window's doses, one bulk insert of `rows` rows
+    (into a scratch table, dropped after), on one connection."""
     from sqlalchemy import select, text
 
     from prisoncare.extensions import db
@@ -167,28 +170,33 @@ def floor(app, at, rows):
         start = at - timedelta(hours=s["backfill_hours"])
         end = at + timedelta(hours=s["ahead_hours"])
         t = ScheduledDose.__table__
-        began = time.perf_counter()
-        read = db.session.execute(select(t).where(t.c.due_at >= start, t.c.due_at < end)).all()
-        read_s = time.perf_counter() - began
-        db.session.execute(text(
-            "CREATE TEMPORARY TABLE sweep_floor (id INTEGER PRIMARY KEY, order_id INTEGER, "
-            "patient_id INTEGER, facility_id INTEGER, ward_id INTEGER, due_at TIMESTAMP, "
-            "local_date DATE, status VARCHAR(16), status_at TIMESTAMP)"))
-        sample = read[:max(1, len(read))]
-        payload = [dict(id=i + 1, order_id=r.order_id, patient_id=r.patient_id,
-                        facility_id=r.facility_id, ward_id=r.ward_id, due_at=r.due_at,
-                        local_date=r.local_date, status="due", status_at=at)
-                   for i, r in zip(range(rows), sample * (rows // max(1, len(sample)) + 1))]
-        began = time.perf_counter()
-        if payload:
-            db.session.execute(text(
-                "INSERT INTO sweep_floor (id, order_id, patient_id, facility_id, ward_id, due_at, "
-                "local_date, status, status_at) VALUES (:id, :order_id, :patient_id, :facility_id, "
-                ":ward_id, :due_at, :local_date, :status, :status_at)"), payload)
-        insert_s = time.perf_counter() - began
-        db.session.rollback()
-        db.session.execute(text("DROP TABLE IF EXISTS sweep_floor"))
-        db.session.commit()
+        with db.engine.connect() as conn:
+            began = time.perf_counter()
+            read = conn.execute(select(t).where(t.c.due_at >= start, t.c.due_at < end)).all()
+            read_s = time.perf_counter() - began
+            conn.execute(text("DROP TABLE IF EXISTS sweep_floor"))
+            conn.execute(text(
+                "CREATE TABLE sweep_floor (id INTEGER PRIMARY KEY, order_id INTEGER, "
+                "patient_id INTEGER, facility_id INTEGER, ward_id INTEGER, due_at TIMESTAMP, "
+                "local_date DATE, status VARCHAR(16), status_at TIMESTAMP)"))
+            conn.commit()
+            sample = read or [None]
+            payload = [dict(id=i + 1, order_id=r and r.order_id, patient_id=r and r.patient_id,
+                            facility_id=r and r.facility_id, ward_id=r and r.ward_id,
+                            due_at=r and r.due_at.replace(tzinfo=None),
+                            local_date=r and r.local_date, status="due",
+                            status_at=at.replace(tzinfo=None))
+                       for i, r in zip(range(rows), sample * (rows // len(sample) + 1))]
+            began = time.perf_counter()
+            if payload:
+                conn.execute(text(
+                    "INSERT INTO sweep_floor (id, order_id, patient_id, facility_id, ward_id, "
+                    "due_at, local_date, status, status_at) VALUES (:id, :order_id, :patient_id, "
+                    ":facility_id, :ward_id, :due_at, :local_date, :status, :status_at)"), payload)
+                conn.commit()
+            insert_s = time.perf_counter() - began
+            conn.execute(text("DROP TABLE sweep_floor"))
+            conn.commit()
         db.session.remove()
     return {"read_rows": len(read), "read_s": read_s, "insert_rows": rows, "insert_s": insert_s,
             "total_s": read_s + insert_s}
@@ -217,14 +225,18 @@ def nurses_record(app, start, end):
                               outcome=outcome, administered_at=r.due_at + timedelta(minutes=10),
                               recorded_at=r.due_at + timedelta(minutes=12), recorded_by_id=nurse,
                               reason="Declined" if outcome == "refused" else None, late=False))
+        stamped = {r.id: r.due_at + timedelta(minutes=12) for r in rows}
         from prisoncare.models.medication import DoseAdministration
         from sqlalchemy import insert, update
         if admin:
             db.session.execute(insert(DoseAdministration), admin)
+        from sqlalchemy import bindparam
         for status, ids in (("given", given), ("refused", refused)):
-            for i in range(0, len(ids), 2000):
-                db.session.execute(update(t).where(t.c.id.in_(ids[i:i + 2000]))
-                                   .values(status=status, status_at=end))
+            if ids:   # each dose's status changed when its record was made
+                db.session.execute(
+                    update(t).where(t.c.id == bindparam("dose_id")).values(
+                        status=status, status_at=bindparam("at")),
+                    [{"dose_id": i, "at": stamped[i]} for i in ids])
         db.session.commit()
         db.session.remove()
         del params

@@ -6,10 +6,11 @@ day they show, so the MAR works before the scheduler runs. Generation is
 idempotent: (order, due instant) is unique and only missing rows are inserted
 (ON CONFLICT DO NOTHING, so two generators at once do not collide either).
 """
+import json
 from bisect import bisect_left, bisect_right
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import Text, and_, cast, func, not_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 
@@ -46,50 +47,70 @@ def generate_doses(session, window_start: datetime, window_end: datetime, now: d
     of the facility each patient is in, and only from her admission on. Returns
     how many rows were inserted.
 
-    Set-based and bounded by the window: one query for the orders, one for what
-    each already has in the window (count and last instant, from the (order, due
-    instant) index), one insert. The instants of a schedule are computed once per
-    (times, time zone) and cut to each order's bounds. An order's doses are all at
-    its schedule's instants (an order's schedule never changes: a change is a new
-    version), so when the count of its doses up to its last one matches the
-    schedule from the first to the last, only the instants after the last one are
-    missing; otherwise (a hole in the past week, doses of an earlier custody) its
-    doses in the window are read and compared instant by instant."""
-    query = (
-        select(MedicationOrder.id, MedicationOrder.patient_id, MedicationOrder.times,
-               MedicationOrder.every_days, MedicationOrder.start_at, MedicationOrder.end_at,
-               Patient.facility_id, Patient.ward_id, Facility.timezone, CustodyEpisode.admitted_at)
-        .join(Patient, MedicationOrder.patient_id == Patient.id)
-        .join(Facility, Patient.facility_id == Facility.id)
-        .join(CustodyEpisode, and_(CustodyEpisode.patient_id == Patient.id,
-                                   CustodyEpisode.released_at.is_(None)))
-        .where(Patient.custody_status.in_(IN_CUSTODY),
-               MedicationOrder.administration != "keep_on_person",
-               MedicationOrder.start_at < window_end,
-               or_(MedicationOrder.end_at.is_(None), MedicationOrder.end_at > window_start)))
-    have = (select(ScheduledDose.order_id, func.count(), func.min(ScheduledDose.due_at),
-                   func.max(ScheduledDose.due_at))
+    Set-based and bounded by the window. The instants of a daily schedule in the
+    window are computed once per (times, time zone); one query then reads only the
+    orders that may lack a dose, i.e. all but those whose doses in the window are
+    exactly that full list (count, first and last instant, from the due-instant
+    index), with what they have; a routine run reads next to nothing. Each order's
+    list is cut to its bounds; an order's doses are all at its schedule's
+    instants (a schedule never changes: a change is a new version), so when they
+    match the list from its first to its last, only the instants after the last
+    are missing; otherwise (a hole in the past week, doses of an earlier custody)
+    its doses in the window are read and compared instant by instant. One insert."""
+    have = (select(ScheduledDose.order_id.label("order_id"), func.count().label("n"),
+                   func.min(ScheduledDose.due_at).label("first"),
+                   func.max(ScheduledDose.due_at).label("last"))
             .where(ScheduledDose.due_at >= window_start, ScheduledDose.due_at < window_end)
             .group_by(ScheduledDose.order_id))
     if facility_id is not None:
-        query = query.where(Patient.facility_id == facility_id)
         have = have.join(MedicationOrder, ScheduledDose.order_id == MedicationOrder.id).join(
             Patient, MedicationOrder.patient_id == Patient.id).where(
             Patient.facility_id == facility_id)
     if patient_ids is not None:
         patient_ids = list(patient_ids)
-        query = query.where(Patient.id.in_(patient_ids))
         have = have.where(ScheduledDose.patient_id.in_(patient_ids))
+    have = have.subquery()
+    times_text = cast(MedicationOrder.times, Text)
+    instants = _Instants(window_start, window_end)
+    complete = []
+    for times, tz in session.execute(
+            select(times_text, Facility.timezone).distinct()
+            .join(Patient, MedicationOrder.patient_id == Patient.id)
+            .join(Facility, Patient.facility_id == Facility.id)
+            .where(MedicationOrder.every_days == 1, MedicationOrder.start_at < window_end)):
+        full = instants.of(json.loads(times), 1, window_start, None, tz)
+        if full:
+            complete.append(and_(times_text == times, Facility.timezone == tz,
+                                 MedicationOrder.every_days == 1, have.c.n == len(full),
+                                 have.c.first == full[0], have.c.last == full[-1]))
+    query = (
+        select(MedicationOrder.id, MedicationOrder.patient_id, MedicationOrder.times,
+               MedicationOrder.every_days, MedicationOrder.start_at, MedicationOrder.end_at,
+               Patient.facility_id, Patient.ward_id, Facility.timezone, CustodyEpisode.admitted_at,
+               have.c.n, have.c.first, have.c.last)
+        .join(Patient, MedicationOrder.patient_id == Patient.id)
+        .join(Facility, Patient.facility_id == Facility.id)
+        .join(CustodyEpisode, and_(CustodyEpisode.patient_id == Patient.id,
+                                   CustodyEpisode.released_at.is_(None)))
+        .outerjoin(have, have.c.order_id == MedicationOrder.id)
+        .where(Patient.custody_status.in_(IN_CUSTODY),
+               MedicationOrder.administration != "keep_on_person",
+               MedicationOrder.start_at < window_end,
+               or_(MedicationOrder.end_at.is_(None), MedicationOrder.end_at > window_start)))
+    if complete:
+        query = query.where(or_(have.c.n.is_(None), not_(or_(*complete))))
+    if facility_id is not None:
+        query = query.where(Patient.facility_id == facility_id)
+    if patient_ids is not None:
+        query = query.where(Patient.id.in_(patient_ids))
     rows = session.execute(query).all()
     if not rows:
         return 0
-    existing = {order_id: (n, first, last) for order_id, n, first, last in session.execute(have)}
     plan, holes = [], []
-    instants = _Instants(window_start, window_end)
     for row in rows:
         start = max(row.start_at, row.admitted_at)
         due = instants.of(row.times, row.every_days, start, row.end_at, row.timezone)
-        n, first, last = existing.get(row.id, (0, None, None))
+        n, first, last = row.n or 0, row.first, row.last
         if n == 0:
             plan.append((row, due))
         elif due and n == bisect_right(due, last) and due[0] == first and due[n - 1] == last:
