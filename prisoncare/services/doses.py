@@ -62,13 +62,19 @@ def generate_doses(session, window_start: datetime, window_end: datetime, now: d
                    func.max(ScheduledDose.due_at).label("last"))
             .where(ScheduledDose.due_at >= window_start, ScheduledDose.due_at < window_end)
             .group_by(ScheduledDose.order_id))
+    # A page's call (one facility or patient, one day) reads its patients' doses by
+    # the (patient, local day) index; local days are within a day of the instants.
+    whose = []
     if facility_id is not None:
-        have = have.join(MedicationOrder, ScheduledDose.order_id == MedicationOrder.id).join(
-            Patient, MedicationOrder.patient_id == Patient.id).where(
-            Patient.facility_id == facility_id)
+        whose.append(Patient.facility_id == facility_id)
     if patient_ids is not None:
         patient_ids = list(patient_ids)
-        have = have.where(ScheduledDose.patient_id.in_(patient_ids))
+        whose.append(Patient.id.in_(patient_ids))
+    if whose:
+        have = have.where(
+            ScheduledDose.patient_id.in_(select(Patient.id).where(*whose)),
+            ScheduledDose.local_date >= window_start.date() - timedelta(days=1),
+            ScheduledDose.local_date <= window_end.date() + timedelta(days=1))
     have = have.subquery()
     times_text = cast(MedicationOrder.times, Text)
     instants = _Instants(window_start, window_end)
@@ -77,7 +83,8 @@ def generate_doses(session, window_start: datetime, window_end: datetime, now: d
             select(times_text, Facility.timezone).distinct()
             .join(Patient, MedicationOrder.patient_id == Patient.id)
             .join(Facility, Patient.facility_id == Facility.id)
-            .where(MedicationOrder.every_days == 1, MedicationOrder.start_at < window_end)):
+            .where(MedicationOrder.every_days == 1, MedicationOrder.start_at < window_end,
+                   *whose)):
         full = instants.of(json.loads(times), 1, window_start, None, tz)
         if full:
             complete.append(and_(times_text == times, Facility.timezone == tz,
@@ -99,11 +106,7 @@ def generate_doses(session, window_start: datetime, window_end: datetime, now: d
                or_(MedicationOrder.end_at.is_(None), MedicationOrder.end_at > window_start)))
     if complete:
         query = query.where(or_(have.c.n.is_(None), not_(or_(*complete))))
-    if facility_id is not None:
-        query = query.where(Patient.facility_id == facility_id)
-    if patient_ids is not None:
-        query = query.where(Patient.id.in_(patient_ids))
-    rows = session.execute(query).all()
+    rows = session.execute(query.where(*whose)).all()
     if not rows:
         return 0
     plan, holes = [], []
