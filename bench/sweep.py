@@ -289,6 +289,7 @@ def run_one(url, args):
     print(f"== {kind} {scale}")
     work = working_copy(url)
     out = {"db": kind, "scale": scale, "counts": json.loads(meta["counts"])}
+    app = None
     try:
         app = create_app("production", SQLALCHEMY_DATABASE_URI=work)
         out["indexes_created"] = prepare(app)
@@ -317,6 +318,11 @@ def run_one(url, args):
         out["day_ahead"] = measured("day-ahead sweep", at)
     finally:
         clock.set_now(None)
+        if app is not None:
+            with app.app_context():
+                from prisoncare.extensions import db
+                db.session.remove()
+                db.engine.dispose()
         drop_copy(work)
     return out
 

@@ -142,7 +142,10 @@ def _patients(session, ids) -> dict:
 def _doses(session, pairs: dict, window_start: date) -> dict:
     """(patient, programme) -> [(due_at, local_date, status, drug, cause, event id)]."""
     out: dict[tuple, list] = defaultdict(list)
-    early = {p.patient_id: p.from_day for p in pairs.values() if p.from_day < window_start}
+    early: dict[int, date] = {}   # per patient, the earliest day one of her pairs needs
+    for p in pairs.values():
+        if p.from_day < window_start:
+            early[p.patient_id] = min(p.from_day, early.get(p.patient_id, p.from_day))
 
     def read(ids, first, last=None):
         query = (select(ScheduledDose.patient_id, MedicationOrder.programme, ScheduledDose.due_at,
@@ -154,7 +157,10 @@ def _doses(session, pairs: dict, window_start: date) -> dict:
         if last is not None:
             query = query.where(ScheduledDose.local_date < last)
         for pid, prog, *rest in session.execute(query):
-            if (pid, prog) in pairs:
+            pair = pairs.get((pid, prog))
+            # each pair from its own first day: her other programme may reach further back,
+            # and an episode computed from before it would miss its stored match
+            if pair is not None and rest[1] >= pair.from_day:
                 out[(pid, prog)].append(tuple(rest))
     for chunk in _chunks({p.patient_id for p in pairs.values()}):
         read(chunk, window_start)

@@ -159,3 +159,30 @@ def test_escalation_moves_every_alert_behind_to_its_level_in_one_run(w):
     assert levels["k-ack"] == (0, None)
     assert made["high"].escalation_level == 1    # the session's own objects show it
     assert alert_service.escalate_open_alerts(now=later) == 0
+
+
+def test_her_other_programme_reaching_further_back_does_not_duplicate_an_old_episode(w):
+    """On methadone and ART: the methadone episode going on since the 4th makes the
+    sweep read her doses from then; the ART day lost on the 5th, before the 14-day
+    window of the 20th, stays the one episode it was."""
+    from prisoncare.services import orders
+    patient, ost = on_methadone("S-9", first_day=2)
+    art = orders.create_order(staff("clinician.a"), patient, {
+        "programme": "art", "drug": "TLD", "dose": 1, "unit": "tablet", "route": "oral",
+        "schedule": {"times": ["09:00"], "every_days": 1}, "start_at": at(1, 10),
+        "administration": "nurse_administered"}, now=clock.now())
+    db.session.commit()
+    for day in range(2, 21):
+        clock.set_now(at(day, 20))
+        if day < 4:
+            give(ost, day)
+        if day not in (5, 15):
+            give(art, day)
+        sweep(at(day, 20))
+    by_programme = {}
+    for e in episodes(patient):
+        by_programme.setdefault(e.programme, []).append((e.start_on, e.end_on))
+    assert by_programme == {"art": [(date(2026, 3, 5), date(2026, 3, 5)),
+                                    (date(2026, 3, 15), date(2026, 3, 15))],
+                            "ost": [(date(2026, 3, 4), None)]}
+    assert full_recompute(at(20, 20)) == NOTHING
