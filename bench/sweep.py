@@ -381,10 +381,12 @@ def report(results):
     job_ids = [j["id"] for j in results[0]["first"]["jobs"]] if results else []
     for job_id in job_ids:
         def per_job(r, j=job_id):
-            pick = [next(x["s"] for x in s["jobs"] if x["id"] == j)
-                    for s in (r["first"], r["routine"][0], r["day_ahead"])]
+            def took(s):
+                return next(x["s"] for x in s["jobs"] if x["id"] == j)
+            pick = [took(r["first"]), statistics.median(took(s) for s in r["routine"]),
+                    took(r["day_ahead"])]
             return " / ".join(f"{v:.2f}" for v in pick)
-        row(f"  job `{job_id}`: first / routine / day-ahead, s", "", per_job)
+        row(f"  job `{job_id}`: first / routine (median) / day-ahead, s", "", per_job)
     text = "\n".join(lines) + "\n"
     with open(os.path.join(HERE, "sweep-results.md"), "w") as fh:
         fh.write(text)

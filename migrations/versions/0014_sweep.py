@@ -30,6 +30,10 @@ def upgrade():
         sa.Column("done_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("job", name=op.f("pk_sweep_watermark")),
     )
+    # Statistics for the new indexes, or SQLite's planner walks the wrong one until
+    # someone runs ANALYZE (PostgreSQL's autovacuum would get there, later).
+    op.execute("ANALYZE scheduled_dose")
+    op.execute("ANALYZE custody_event")
 
 
 def downgrade():

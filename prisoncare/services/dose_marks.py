@@ -142,6 +142,10 @@ def mark_missed(session, now, *, since, grace_hours: dict) -> int:
     overdue = (select(ScheduledDose.id)
                .join(MedicationOrder, ScheduledDose.order_id == MedicationOrder.id)
                .where(ScheduledDose.status == "due", ScheduledDose.due_at >= since,
+                      # the shortest grace bounds the (status, due instant) index range:
+                      # the doses generated ahead are not read
+                      ScheduledDose.due_at <= now - timedelta(
+                          hours=min([*grace_hours.values(), grace_hours.get("other", 12)])),
                       _past_grace(now, grace_hours)))
     session.execute(delete(DoseMark).where(DoseMark.dose_id.in_(overdue)))
     session.execute(insert(DoseMark).from_select(
