@@ -390,7 +390,8 @@ def report(results):
     text = "\n".join(lines) + "\n"
     with open(os.path.join(HERE, "sweep-results.md"), "w") as fh:
         fh.write(text)
-    with open(os.path.join(HERE, "sweep-results.json"), "w") as fh:
+    os.makedirs(os.path.join(HERE, "data"), exist_ok=True)
+    with open(os.path.join(HERE, "data", "sweep-results.json"), "w") as fh:
         json.dump(results, fh, indent=1, default=str)
     print()
     print(text)
