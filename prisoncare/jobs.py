@@ -39,8 +39,9 @@ def _generate(now):
 
 def _mark_absent(now):
     from .services.dose_marks import mark_absent
-    since = now - timedelta(hours=_settings()["doses"]["backfill_hours"])
-    return f"{mark_absent(db.session, now, since=since)} changed"
+    doses = _settings()["doses"]
+    since = now - timedelta(hours=doses["backfill_hours"])
+    return f"{mark_absent(db.session, now, since=since, ahead_hours=doses['ahead_hours'])} changed"
 
 
 def _mark_missed(now):

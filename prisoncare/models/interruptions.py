@@ -71,3 +71,14 @@ class InterruptionEpisode(db.Model):
     @property
     def ongoing(self) -> bool:
         return self.end_on is None
+
+
+class SweepWatermark(db.Model):
+    """The instant up to which a sweep job has taken every change into account
+    (written in the job's own transaction, so a job killed halfway leaves it where
+    it was): the next run rereads what changed since, minus a margin."""
+
+    __tablename__ = "sweep_watermark"
+
+    job: Mapped[str] = mapped_column(String(32), primary_key=True)
+    done_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -77,6 +77,11 @@ class ScheduledDose(db.Model):
         UniqueConstraint("order_id", "due_at"),
         Index("ix_scheduled_dose_facility_day", "facility_id", "local_date", "ward_id"),
         Index("ix_scheduled_dose_patient_day", "patient_id", "local_date"),
+        # The sweep's windows (issue 5): doses by status and due instant (marks), by
+        # due instant (generation), and those whose status changed lately (episodes).
+        Index("ix_scheduled_dose_status_due", "status", "due_at"),
+        Index("ix_scheduled_dose_due_order", "due_at", "order_id"),
+        Index("ix_scheduled_dose_status_at", "status_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -89,6 +89,7 @@ class CustodyEvent(db.Model):
         UniqueConstraint("episode_id", "seq"),
         Index("ix_custody_event_patient_occurred", "patient_id", "occurred_at"),
         Index("ix_custody_event_type_occurred", "type", "occurred_at"),
+        Index("ix_custody_event_recorded", "recorded_at"),   # the sweep: entered lately
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -4,9 +4,10 @@ non-diagnostic task text of the alerts meant for them."""
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.util import identity_key
 
 from .. import audit
 from ..authz import CLINICAL_ROLES, visible_facility_ids
@@ -132,18 +133,32 @@ def escalation_level(severity: str, opened_at, now, minutes=None) -> int:
     return min(int((now - opened_at) / timedelta(minutes=step)), MAX_ESCALATION_LEVEL)
 
 
-def escalate_open_alerts(*, now, minutes=None) -> int:
-    """Raise the level of every open (unacknowledged) alert that waited too long."""
-    policy = minutes or ESCALATION_MINUTES
-    changed = 0
-    for alert in db.session.scalars(select(Alert).where(
-            Alert.status == "open", Alert.severity.in_(list(policy)))):
-        level = escalation_level(alert.severity, alert.opened_at, now, policy)
-        if level > alert.escalation_level:
-            alert.escalation_level = level
-            alert.escalated_at = alert.opened_at + level * timedelta(minutes=policy[alert.severity])
-            changed += 1
-    return changed
+def escalate_open_alerts(*, now, minutes=None, session=None) -> int:
+    """Raise the level of every open (unacknowledged) alert that waited too long.
+    One query finds exactly the alerts whose level is behind (per severity and
+    level: opened at least one more step ago), one bulk update by id sets them."""
+    policy = {s: m for s, m in (minutes or ESCALATION_MINUTES).items() if m}
+    session = session or db.session
+    behind = [and_(Alert.severity == severity, Alert.escalation_level == level,
+                   Alert.opened_at <= now - (level + 1) * timedelta(minutes=step))
+              for severity, step in policy.items() for level in range(MAX_ESCALATION_LEVEL)]
+    if not behind:
+        return 0
+    changes = []
+    for alert_id, severity, opened_at, level in session.execute(
+            select(Alert.id, Alert.severity, Alert.opened_at, Alert.escalation_level)
+            .where(Alert.status == "open", or_(*behind))):
+        reached = escalation_level(severity, opened_at, now, policy)
+        if reached > level:
+            changes.append(dict(id=alert_id, escalation_level=reached,
+                                escalated_at=opened_at + reached * timedelta(minutes=policy[severity])))
+    if changes:
+        session.execute(update(Alert), changes)
+        for change in changes:   # alerts this session holds show their new level
+            held = session.identity_map.get(identity_key(Alert, change["id"]))
+            if held is not None:
+                session.expire(held, ["escalation_level", "escalated_at"])
+    return len(changes)
 
 
 # -- raising many at once (the sweep) ---------------------------------------------------

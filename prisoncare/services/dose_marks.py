@@ -9,7 +9,6 @@ touched (status due, missed or absent): a record always wins, and a late entry
 replaces a mark. Set-based: one statement or query per step, never per patient.
 """
 import tomllib
-from collections import defaultdict
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from sqlalchemy import and_, delete, insert, literal, or_, select, update
 
 from ..models.interruptions import DoseMark
 from ..models.medication import MedicationOrder, ScheduledDose
-from ..models.patients import CustodyEvent
+from ..models.patients import CustodyEvent, Patient
 
 SETTINGS_PATH = Path(__file__).resolve().parent.parent / "rules" / "data" / "sweep.toml"
 
@@ -57,45 +56,67 @@ def _last_movement():
             .limit(1).correlate(ScheduledDose).scalar_subquery())
 
 
-def mark_absent(session, now, *, since) -> int:
+AWAY_NOW = ("out_at_court", "out_at_hospital", "in_transfer")
+
+
+def _may_be_away(since, moved_since):
+    """Doses that can be `absent` at all: already absent (perhaps no longer), or of
+    a patient away now, or who moved (or was released) since `moved_since`, or
+    whose movement was entered since then. Any other patient has been where her
+    last movement before the window left her, and she is in custody now, so she
+    was in custody all through the window."""
+    moved = select(CustodyEvent.patient_id).where(CustodyEvent.type.in_(MOVEMENTS),
+                                                  CustodyEvent.occurred_at >= moved_since)
+    entered = select(CustodyEvent.patient_id).where(CustodyEvent.recorded_at >= moved_since,
+                                                    CustodyEvent.type.in_(MOVEMENTS))
+    away = select(Patient.id).where(Patient.custody_status.in_(AWAY_NOW))
+    return or_(ScheduledDose.status == "absent", ScheduledDose.patient_id.in_(moved),
+               ScheduledDose.patient_id.in_(entered), ScheduledDose.patient_id.in_(away))
+
+
+def mark_absent(session, now, *, since, ahead_hours: int = 36) -> int:
     """Mark `absent` the unrecorded doses due in [since, now] while she was away,
     remembering where and the event that took her there; un-mark an `absent` dose
     the timeline no longer explains (it becomes `due` again, for mark_missed).
-    Returns how many doses changed."""
+    Returns how many doses changed.
+
+    One query reads the doses that can be absent with the patient's last movement
+    before each (doses of a patient released up to `ahead_hours` before the window
+    were generated before she left); the changes are written in bulk."""
+    moved_since = since - timedelta(hours=ahead_hours)
     rows = session.execute(
         select(ScheduledDose.id, ScheduledDose.status, DoseMark.cause, DoseMark.custody_event_id,
                _last_movement().label("event_id"))
         .outerjoin(DoseMark, DoseMark.dose_id == ScheduledDose.id)
         .where(ScheduledDose.status.in_(UNRECORDED), ScheduledDose.due_at <= now,
-               ScheduledDose.due_at >= since)).all()
+               ScheduledDose.due_at >= since, _may_be_away(since, moved_since))).all()
     event_ids = {r.event_id for r in rows if r.event_id is not None}
     types = {}
     for chunk in _chunks(event_ids):
         types.update(session.execute(select(CustodyEvent.id, CustodyEvent.type)
                                      .where(CustodyEvent.id.in_(chunk))).all())
-    to_mark: dict[tuple, list[int]] = defaultdict(list)
+    to_mark: list[dict] = []
     to_clear: list[int] = []
     for dose_id, status, cause, mark_event, event_id in rows:
         where = AWAY.get(types.get(event_id))
         if where is not None:
             if (status, cause, mark_event) != ("absent", where, event_id):
-                to_mark[(where, event_id)].append(dose_id)
+                to_mark.append(dict(dose_id=dose_id, mark="absent", cause=where,
+                                    custody_event_id=event_id, marked_at=now))
         elif status == "absent":
             to_clear.append(dose_id)
-    changed = 0
-    for (where, event_id), ids in to_mark.items():
-        for chunk in _chunks(ids):
-            session.execute(delete(DoseMark).where(DoseMark.dose_id.in_(chunk)))
-            session.execute(insert(DoseMark), [dict(dose_id=i, mark="absent", cause=where,
-                                                    custody_event_id=event_id, marked_at=now)
-                                               for i in chunk])
-            changed += session.execute(
-                update(ScheduledDose).where(ScheduledDose.id.in_(chunk),
-                                            ScheduledDose.status.in_(UNRECORDED))
-                .values(status="absent", status_at=now)
-                .execution_options(synchronize_session=False)).rowcount
-    for chunk in _chunks(to_clear):
+    for chunk in _chunks([m["dose_id"] for m in to_mark] + to_clear):
         session.execute(delete(DoseMark).where(DoseMark.dose_id.in_(chunk)))
+    if to_mark:
+        session.execute(insert(DoseMark), to_mark)
+    changed = 0
+    for chunk in _chunks([m["dose_id"] for m in to_mark]):
+        changed += session.execute(
+            update(ScheduledDose).where(ScheduledDose.id.in_(chunk),
+                                        ScheduledDose.status.in_(UNRECORDED))
+            .values(status="absent", status_at=now)
+            .execution_options(synchronize_session=False)).rowcount
+    for chunk in _chunks(to_clear):
         changed += session.execute(
             update(ScheduledDose).where(ScheduledDose.id.in_(chunk),
                                         ScheduledDose.status == "absent")
@@ -121,6 +142,10 @@ def mark_missed(session, now, *, since, grace_hours: dict) -> int:
     overdue = (select(ScheduledDose.id)
                .join(MedicationOrder, ScheduledDose.order_id == MedicationOrder.id)
                .where(ScheduledDose.status == "due", ScheduledDose.due_at >= since,
+                      # the shortest grace bounds the (status, due instant) index range:
+                      # the doses generated ahead are not read
+                      ScheduledDose.due_at <= now - timedelta(
+                          hours=min([*grace_hours.values(), grace_hours.get("other", 12)])),
                       _past_grace(now, grace_hours)))
     session.execute(delete(DoseMark).where(DoseMark.dose_id.in_(overdue)))
     session.execute(insert(DoseMark).from_select(

@@ -6,9 +6,11 @@ day they show, so the MAR works before the scheduler runs. Generation is
 idempotent: (order, due instant) is unique and only missing rows are inserted
 (ON CONFLICT DO NOTHING, so two generators at once do not collide either).
 """
+import json
+from bisect import bisect_left, bisect_right
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import Text, and_, cast, func, not_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 
@@ -43,43 +45,131 @@ def generate_doses(session, window_start: datetime, window_end: datetime, now: d
     """Create the missing doses due in [window_start, window_end) of every
     dose-based order (not keep-on-person) of patients in custody, in the time zone
     of the facility each patient is in, and only from her admission on. Returns
-    how many rows were inserted."""
+    how many rows were inserted.
+
+    Set-based and bounded by the window. The instants of a daily schedule in the
+    window are computed once per (times, time zone); one query then reads only the
+    orders that may lack a dose, i.e. all but those whose doses in the window are
+    exactly that full list (count, first and last instant, from the due-instant
+    index), with what they have; a routine run reads next to nothing. Each order's
+    list is cut to its bounds; an order's doses are all at its schedule's
+    instants (a schedule never changes: a change is a new version), so when they
+    match the list from its first to its last, only the instants after the last
+    are missing; otherwise (a hole in the past week, doses of an earlier custody)
+    its doses in the window are read and compared instant by instant. One insert."""
+    have = (select(ScheduledDose.order_id.label("order_id"), func.count().label("n"),
+                   func.min(ScheduledDose.due_at).label("first"),
+                   func.max(ScheduledDose.due_at).label("last"))
+            .where(ScheduledDose.due_at >= window_start, ScheduledDose.due_at < window_end)
+            .group_by(ScheduledDose.order_id))
+    # A page's call (one facility or patient, one day) reads its patients' doses by
+    # the (patient, local day) index; local days are within a day of the instants.
+    whose = []
+    if facility_id is not None:
+        whose.append(Patient.facility_id == facility_id)
+    if patient_ids is not None:
+        patient_ids = list(patient_ids)
+        whose.append(Patient.id.in_(patient_ids))
+    if whose:
+        have = have.where(
+            ScheduledDose.patient_id.in_(select(Patient.id).where(*whose)),
+            ScheduledDose.local_date >= window_start.date() - timedelta(days=1),
+            ScheduledDose.local_date <= window_end.date() + timedelta(days=1))
+    have = have.subquery()
+    times_text = cast(MedicationOrder.times, Text)
+    instants = _Instants(window_start, window_end)
+    complete = []
+    for times, tz in session.execute(
+            select(times_text, Facility.timezone).distinct()
+            .join(Patient, MedicationOrder.patient_id == Patient.id)
+            .join(Facility, Patient.facility_id == Facility.id)
+            .where(MedicationOrder.every_days == 1, MedicationOrder.start_at < window_end,
+                   *whose)):
+        full = instants.of(json.loads(times), 1, window_start, None, tz)
+        if full:
+            complete.append(and_(times_text == times, Facility.timezone == tz,
+                                 MedicationOrder.every_days == 1, have.c.n == len(full),
+                                 have.c.first == full[0], have.c.last == full[-1]))
     query = (
-        select(MedicationOrder, Patient.facility_id, Patient.ward_id, Facility.timezone,
-               CustodyEpisode.admitted_at)
+        select(MedicationOrder.id, MedicationOrder.patient_id, MedicationOrder.times,
+               MedicationOrder.every_days, MedicationOrder.start_at, MedicationOrder.end_at,
+               Patient.facility_id, Patient.ward_id, Facility.timezone, CustodyEpisode.admitted_at,
+               have.c.n, have.c.first, have.c.last)
         .join(Patient, MedicationOrder.patient_id == Patient.id)
         .join(Facility, Patient.facility_id == Facility.id)
         .join(CustodyEpisode, and_(CustodyEpisode.patient_id == Patient.id,
                                    CustodyEpisode.released_at.is_(None)))
+        .outerjoin(have, have.c.order_id == MedicationOrder.id)
         .where(Patient.custody_status.in_(IN_CUSTODY),
                MedicationOrder.administration != "keep_on_person",
                MedicationOrder.start_at < window_end,
                or_(MedicationOrder.end_at.is_(None), MedicationOrder.end_at > window_start)))
-    if facility_id is not None:
-        query = query.where(Patient.facility_id == facility_id)
-    if patient_ids is not None:
-        query = query.where(Patient.id.in_(list(patient_ids)))
-    rows = session.execute(query).all()
+    if complete:
+        query = query.where(or_(have.c.n.is_(None), not_(or_(*complete))))
+    rows = session.execute(query.where(*whose)).all()
     if not rows:
         return 0
-    existing = set(session.execute(
-        select(ScheduledDose.order_id, ScheduledDose.due_at).where(
-            ScheduledDose.order_id.in_([r[0].id for r in rows]),
-            ScheduledDose.due_at >= window_start, ScheduledDose.due_at < window_end)).all())
-    new = []
-    for order, fac_id, ward_id, tz, admitted_at in rows:
-        start = max(order.start_at, admitted_at)
-        for due in schedule_rules.due_instants(order.times, order.every_days, start,
-                                               order.end_at, tz, window_start, window_end):
-            if (order.id, due) in existing:
-                continue
-            new.append(dict(order_id=order.id, patient_id=order.patient_id, facility_id=fac_id,
-                            ward_id=ward_id, due_at=due,
-                            local_date=schedule_rules.local_day(due, tz), status="due"))
+    plan, holes = [], []
+    for row in rows:
+        start = max(row.start_at, row.admitted_at)
+        due = instants.of(row.times, row.every_days, start, row.end_at, row.timezone)
+        n, first, last = row.n or 0, row.first, row.last
+        if n == 0:
+            plan.append((row, due))
+        elif due and n == bisect_right(due, last) and due[0] == first and due[n - 1] == last:
+            plan.append((row, due[n:]))
+        else:
+            holes.append((row, due))
+    if holes:
+        have_all = set()
+        for chunk in _chunks([r.id for r, _ in holes]):
+            have_all.update(session.execute(
+                select(ScheduledDose.order_id, ScheduledDose.due_at).where(
+                    ScheduledDose.order_id.in_(chunk), ScheduledDose.due_at >= window_start,
+                    ScheduledDose.due_at < window_end)).all())
+        plan += [(r, [d for d in due if (r.id, d) not in have_all]) for r, due in holes]
+    new = [dict(order_id=row.id, patient_id=row.patient_id, facility_id=row.facility_id,
+                ward_id=row.ward_id, due_at=due, local_date=instants.day(due, row.timezone),
+                status="due")
+           for row, dues in plan for due in dues]
     if new:
         # Core insert: UtcDateTime still converts the instants.
         session.execute(_insert(session), new)
     return len(new)
+
+
+class _Instants:
+    """Due instants of schedules in one window, computed once per (times, zone)
+    for daily schedules and cut to each order's [start, end)."""
+
+    def __init__(self, window_start, window_end):
+        self.start, self.end = window_start, window_end
+        self.daily, self.days = {}, {}
+
+    def of(self, times, every_days, start_at, end_at, tz) -> list[datetime]:
+        if every_days != 1:
+            return schedule_rules.due_instants(times, every_days, start_at, end_at, tz,
+                                               self.start, self.end)
+        key = (tuple(times), tz)
+        found = self.daily.get(key)
+        if found is None:
+            found = self.daily[key] = schedule_rules.due_instants(
+                times, 1, self.start, None, tz, self.start, self.end)
+        lo = bisect_left(found, start_at)
+        hi = len(found) if end_at is None else bisect_left(found, end_at)
+        return found[lo:hi]
+
+    def day(self, instant, tz) -> date:
+        key = (instant, tz)
+        found = self.days.get(key)
+        if found is None:
+            found = self.days[key] = schedule_rules.local_day(instant, tz)
+        return found
+
+
+def _chunks(items, size=2000):
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
 
 
 @on_custody_event

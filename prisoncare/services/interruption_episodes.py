@@ -9,15 +9,20 @@ admission with community treatment are read, with their doses from the window on
 episodes are matched to computed ones by overlap, so an episode keeps its id (and
 its alerts) when a late entry moves its first day.
 
+Incremental: a run recomputes those pairs only for the patients whose record
+changed since the previous run's watermark (`sweep_watermark`); the first run,
+or `full=True`, recomputes them all. Both end in the same state: a pair nothing
+changed for would be recomputed to what is stored.
+
 A released patient's episodes stop at her release: an episode going on then is
 closed on the release day (or the day after a release from court, counted as
 `release_without_supply`: nothing was handed over).
 """
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, insert, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..models.facilities import Facility
@@ -28,6 +33,7 @@ from ..models.patients import CustodyEpisode, Patient
 from ..rules import dosing_guards
 from ..rules import interruptions as rules
 from ..rules.schedule import local_day
+from . import sweep_watermark
 from .dose_marks import _chunks
 
 LOST = ("refused", "held", "not_available", "absent", "missed")
@@ -44,28 +50,46 @@ class _Pair:
     intake_due_on: date | None = None
 
 
-def _candidates(session, window_start: date, programmes, now, intake_days) -> dict:
+def _candidates(session, window_start: date, programmes, now, intake_days,
+                patient_ids=None) -> dict:
+    """The (patient, programme) pairs to recompute, of every patient or of those
+    in `patient_ids` (read per 2,000)."""
+    if patient_ids is None:
+        return _candidates_of(session, window_start, programmes, now, intake_days, None)
     pairs: dict[tuple, _Pair] = {}
+    for chunk in _chunks(sorted(patient_ids)):
+        pairs.update(_candidates_of(session, window_start, programmes, now, intake_days, chunk))
+    return pairs
+
+
+def _candidates_of(session, window_start, programmes, now, intake_days, patient_ids, *,
+                   only_intake=False) -> dict:
+    pairs: dict[tuple, _Pair] = {}
+
+    def only(query, column):
+        return query if patient_ids is None else query.where(column.in_(patient_ids))
 
     def add(pid, prog, day, intake=None):
         pair = pairs.setdefault((pid, prog), _Pair(pid, prog, window_start))
         pair.from_day = min(pair.from_day, day)
         if intake is not None:
             pair.intake_due_on = intake
-    for pid, prog in session.execute(
+    for pid, prog in [] if only_intake else session.execute(only(
             select(ScheduledDose.patient_id, MedicationOrder.programme).distinct()
             .join(MedicationOrder, ScheduledDose.order_id == MedicationOrder.id)
             .where(ScheduledDose.status.in_(LOST), ScheduledDose.local_date >= window_start,
-                   MedicationOrder.programme.in_(programmes))):
+                   ScheduledDose.due_at >= _day_start(window_start),
+                   MedicationOrder.programme.in_(programmes)), ScheduledDose.patient_id)):
         add(pid, prog, window_start)
-    for pid, prog, first in session.execute(
+    for pid, prog, first in [] if only_intake else session.execute(only(
             select(InterruptionEpisode.patient_id, InterruptionEpisode.programme,
                    func.min(InterruptionEpisode.start_on))
             .where(or_(InterruptionEpisode.end_on.is_(None),
                        InterruptionEpisode.end_on >= window_start))
-            .group_by(InterruptionEpisode.patient_id, InterruptionEpisode.programme)):
+            .group_by(InterruptionEpisode.patient_id, InterruptionEpisode.programme),
+            InterruptionEpisode.patient_id)):
         add(pid, prog, first)
-    for pid, prog, admitted_at, last_dose_at, tz in session.execute(
+    for pid, prog, admitted_at, last_dose_at, tz in session.execute(only(
             select(CommunityMedication.patient_id, CommunityMedication.programme,
                    CustodyEpisode.admitted_at, CommunityMedication.last_dose_at, Facility.timezone)
             .join(CustodyEpisode, CommunityMedication.episode_id == CustodyEpisode.id)
@@ -73,10 +97,16 @@ def _candidates(session, window_start: date, programmes, now, intake_days) -> di
             .where(CustodyEpisode.released_at.is_(None),
                    CustodyEpisode.admitted_at >= now - timedelta(days=intake_days),
                    CommunityMedication.programme.in_([p for p in CONTINUED if p in programmes]))
-            .order_by(CommunityMedication.id)):
+            .order_by(CommunityMedication.id), CommunityMedication.patient_id)):
         due_on = intake_due_on(admitted_at, last_dose_at, tz)
         add(pid, prog, due_on, due_on)
     return pairs
+
+
+def _day_start(day: date) -> datetime:
+    """An instant before every dose of local `day` anywhere (UTC+14 at most): lets
+    a local-day bound use the due-instant indexes."""
+    return datetime.combine(day, datetime.min.time(), timezone.utc) - timedelta(hours=14)
 
 
 def intake_due_on(admitted_at: datetime, last_dose_at: datetime | None, tz: str) -> date:
@@ -112,7 +142,10 @@ def _patients(session, ids) -> dict:
 def _doses(session, pairs: dict, window_start: date) -> dict:
     """(patient, programme) -> [(due_at, local_date, status, drug, cause, event id)]."""
     out: dict[tuple, list] = defaultdict(list)
-    early = {p.patient_id: p.from_day for p in pairs.values() if p.from_day < window_start}
+    early: dict[int, date] = {}   # per patient, the earliest day one of her pairs needs
+    for p in pairs.values():
+        if p.from_day < window_start:
+            early[p.patient_id] = min(p.from_day, early.get(p.patient_id, p.from_day))
 
     def read(ids, first, last=None):
         query = (select(ScheduledDose.patient_id, MedicationOrder.programme, ScheduledDose.due_at,
@@ -124,7 +157,10 @@ def _doses(session, pairs: dict, window_start: date) -> dict:
         if last is not None:
             query = query.where(ScheduledDose.local_date < last)
         for pid, prog, *rest in session.execute(query):
-            if (pid, prog) in pairs:
+            pair = pairs.get((pid, prog))
+            # each pair from its own first day: her other programme may reach further back,
+            # and an episode computed from before it would miss its stored match
+            if pair is not None and rest[1] >= pair.from_day:
                 out[(pid, prog)].append(tuple(rest))
     for chunk in _chunks({p.patient_id for p in pairs.values()}):
         read(chunk, window_start)
@@ -179,14 +215,37 @@ def _overlaps(a: dict, b: InterruptionEpisode, today: date) -> bool:
     return a["start_on"] <= (b.end_on or today) and b.start_on <= (a["end_on"] or today)
 
 
+JOB = "interruptions"
+
+
+def _to_recompute(session, now, window_start, programmes, intake_days, full) -> dict:
+    """Every candidate pair (first run, `full`, or a clock gone backwards), or the
+    candidate pairs of the patients whose record changed since the watermark."""
+    done_at = sweep_watermark.watermark(session, JOB)
+    if full or done_at is None or done_at > now:
+        return _candidates(session, window_start, programmes, now, intake_days)
+    changed, new_day = sweep_watermark.changed_patients(session, done_at, now)
+    if new_day:
+        changed.update(p.patient_id for p in _candidates_of(
+            session, window_start, programmes, now, intake_days, None, only_intake=True).values())
+    if not changed:
+        return {}
+    return _candidates(session, window_start, programmes, now, intake_days, changed)
+
+
 def recompute_episodes(session, now, *, recompute_days: int, intake_lookback_days: int,
-                       programmes) -> dict:
+                       programmes, full: bool = False) -> dict:
     """Open, extend, close (and remove, when the record no longer shows them) the
-    episodes; returns counts of what changed."""
+    episodes; returns counts of what changed. Only the patients whose record
+    changed since the last run are recomputed (see sweep_watermark), unless `full`
+    (or on the first run): the result is the same either way."""
     window_start = (now - timedelta(days=recompute_days)).date()
-    pairs = _candidates(session, window_start, tuple(programmes), now, intake_lookback_days)
+    pairs = _to_recompute(session, now, window_start, tuple(programmes),
+                          intake_lookback_days, full)
     counts = {"opened": 0, "updated": 0, "closed": 0, "removed": 0}
+    sweep_watermark.set_watermark(session, JOB, now)
     if not pairs:
+        session.flush()
         return counts
     patient_ids = {p.patient_id for p in pairs.values()}
     facts = _patients(session, patient_ids)
@@ -199,17 +258,15 @@ def recompute_episodes(session, now, *, recompute_days: int, intake_lookback_day
             if pair is not None and (ep.end_on is None or ep.end_on >= pair.from_day):
                 stored[(ep.patient_id, ep.programme)].append(ep)
     far = date.max
-    stale = []
+    stale, opened = [], []
     for key, pair in pairs.items():
         computed = _compute(pair, doses.get(key, []), facts[pair.patient_id], now)
         unmatched = sorted(stored.get(key, []), key=lambda e: e.start_on)
         for values in computed:
             match = next((e for e in unmatched if _overlaps(values, e, far)), None)
             if match is None:
-                session.add(InterruptionEpisode(patient_id=pair.patient_id,
-                                                programme=pair.programme, opened_at=now,
-                                                updated_at=now, **values))
-                counts["opened"] += 1
+                opened.append(dict(patient_id=pair.patient_id, programme=pair.programme,
+                                   opened_at=now, updated_at=now, **values))
                 continue
             unmatched.remove(match)
             if any(getattr(match, f) != values[f] for f in FIELDS):
@@ -225,7 +282,10 @@ def recompute_episodes(session, now, *, recompute_days: int, intake_lookback_day
         session.execute(delete(InterruptionEpisode).where(InterruptionEpisode.id.in_(chunk))
                         .execution_options(synchronize_session=False))
     counts["removed"] = len(stale)
-    session.flush()
+    session.flush()   # the changes first: a new episode may start where a changed one did
+    if opened:
+        session.execute(insert(InterruptionEpisode), opened)
+    counts["opened"] = len(opened)
     return counts
 
 

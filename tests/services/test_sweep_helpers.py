@@ -9,7 +9,7 @@ from prisoncare import clock
 from prisoncare.extensions import db
 from prisoncare.jobs import JOBS, run_all
 from prisoncare.models import Alert
-from prisoncare.models.interruptions import DoseMark, InterruptionEpisode
+from prisoncare.models.interruptions import DoseMark, InterruptionEpisode, SweepWatermark
 from prisoncare.models.medication import ScheduledDose
 from prisoncare.services import administration as mar
 from prisoncare.services import custody, orders
@@ -137,6 +137,7 @@ def forget_the_sweeps():
     db.session.execute(delete(Alert))
     db.session.execute(delete(InterruptionEpisode))
     db.session.execute(delete(DoseMark))
+    db.session.execute(delete(SweepWatermark))
     db.session.execute(update(ScheduledDose).where(ScheduledDose.status.in_(("absent", "missed")))
                        .values(status="due", status_at=None))
     db.session.commit()

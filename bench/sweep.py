@@ -1,0 +1,416 @@
+"""Benchmark of the scheduler sweep (issue 5, item 6) on the databases bench/build.py made.
+Not a test: not in CI.
+
+    .venv/bin/python -m bench.sweep --sqlite bench/data/national.db \
+        --postgres postgresql+psycopg://postgres@127.0.0.1:55433/national
+
+Each database is copied first (a file copy; CREATE DATABASE ... TEMPLATE), migrated to
+the heads, and the models' indexes are created if the copy lacks them. Then, with the
+clock frozen, on the copy:
+
+1. the first sweep, at the build's NOW (08:10 in Kyiv), over a year nobody swept;
+2. routine sweeps, each 15 minutes after the previous one (+15, +30, +45 minutes);
+3. the nurses' records of the next day and a half, from the morning round under
+   way at NOW (93 % given, the rest refused), written in bulk, and a catch-up
+   sweep 15 minutes before ...
+4. ... the day-ahead sweep: the first instant whose generation window reaches the
+   morning round of the day after tomorrow, so it generates a whole day of doses.
+
+Every sweep is `prisoncare.jobs.run_all(at)`, each job timed. After each, in the same
+run, the floor: one plain query (SQL text, no type conversion) reading the rows of
+the sweep's dose window [at - backfill, at + ahead) (the same read through
+SQLAlchemy's types is timed beside it, for information) and one bulk insert
+(executemany) of as many rows as the
+sweep created (scheduled doses, dose marks, interruption episodes and alerts: the
+growth of their id sequences), committed, into a scratch table dropped after.
+
+Several databases of one kind (e.g. built with --days 91, 182 and 365) compare the
+cost against the length of history. Results are printed and written to
+bench/sweep-results.md.
+"""
+import argparse
+import json
+import os
+import platform
+import shutil
+import sqlite3
+import statistics
+import sys
+import time
+from dataclasses import replace
+from datetime import datetime, time as dtime, timedelta, timezone
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, ROOT)
+os.environ.setdefault("SECRET_KEY", "bench-" + "x" * 32)
+
+from bench.build import NOW, TODAY, TZ  # noqa: E402
+
+TARGETS = {"routine": 2.0, "day_ahead": 10.0, "floor_ratio": 5.0}
+CREATED = ("scheduled_dose", "dose_mark", "interruption_episode", "alert")
+
+
+# -- working copies (named apart from bench.run's) --------------------------------------
+
+def working_copy(url):
+    if url.startswith("sqlite:///"):
+        src = url[len("sqlite:///"):]
+        dst = os.path.join("/tmp", os.path.basename(src) + ".sweep-work.db")
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(dst + suffix):
+                os.remove(dst + suffix)
+        conn = sqlite3.connect(src)
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.close()
+        shutil.copyfile(src, dst)
+        return "sqlite:///" + dst
+    import psycopg
+    base, name = url.rsplit("/", 1)
+    work = name + "_sweepwork"
+    with psycopg.connect(base.replace("postgresql+psycopg://", "postgresql://") + "/postgres",
+                         autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {work}")
+        conn.execute(f"CREATE DATABASE {work} TEMPLATE {name}")
+    return f"{base}/{work}"
+
+
+def drop_copy(url):
+    if url.startswith("sqlite:///"):
+        path = url[len("sqlite:///"):]
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(path + suffix):
+                os.remove(path + suffix)
+        return
+    import psycopg
+    base, name = url.rsplit("/", 1)
+    with psycopg.connect(base.replace("postgresql+psycopg://", "postgresql://") + "/postgres",
+                         autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name}")
+
+
+def prepare(app):
+    """Migrate the copy to the heads; create any model table or index it lacks (a
+    database built while a migration was still a placeholder is stamped past it)."""
+    from flask_migrate import upgrade
+    from sqlalchemy import inspect
+
+    from prisoncare.extensions import db
+    with app.app_context():
+        _drop_overlapping_stamps(db.engine)
+        upgrade(revision="heads")
+        engine = db.engine
+        before = set(inspect(engine).get_table_names())
+        db.metadata.create_all(engine)   # tables too (with their indexes)
+        made = sorted(set(inspect(engine).get_table_names()) - before)
+        existing = {t: {i["name"] for i in inspect(engine).get_indexes(t)}
+                    for t in inspect(engine).get_table_names()}
+        for table in db.metadata.sorted_tables:
+            if table.name not in existing:
+                continue
+            for index in table.indexes:
+                if index.name not in existing[table.name]:
+                    index.create(engine)
+                    made.append(index.name)
+        if made:
+            with engine.begin() as conn:
+                conn.exec_driver_sql("ANALYZE")
+        db.session.remove()
+        db.engine.dispose()
+    return made
+
+
+def _drop_overlapping_stamps(engine):
+    """A database built while some migrations were parallel branches is stamped
+    with each; once they are one line, keep only the latest of them."""
+    from alembic.script import ScriptDirectory
+    from flask import current_app
+    from sqlalchemy import text
+    with engine.begin() as conn:
+        stamped = set(conn.execute(text("SELECT version_num FROM alembic_version")).scalars())
+        if len(stamped) < 2:
+            return
+        script = ScriptDirectory(current_app.extensions["migrate"].directory)
+        older = {a.revision for v in stamped for a in script.iterate_revisions(v, "base")
+                 if a.revision != v}
+        for version in stamped & older:
+            conn.execute(text("DELETE FROM alembic_version WHERE version_num = :v"),
+                         {"v": version})
+
+
+# -- measuring --------------------------------------------------------------------------
+
+def max_ids(session):
+    from sqlalchemy import text
+    return {t: session.execute(text(f"SELECT coalesce(max(id), 0) FROM {t}")).scalar()
+            for t in CREATED}
+
+
+def sweep(app, at):
+    """run_all(at) with each job timed; the rows it created, per table."""
+    from prisoncare import clock, jobs
+    from prisoncare.extensions import db
+    timed = {}
+
+    def wrap(job):
+        def run(now):
+            started = time.perf_counter()
+            try:
+                return job.run(now)
+            finally:
+                timed[job.id] = time.perf_counter() - started
+        return replace(job, run=run)
+
+    with app.app_context(), clock.frozen(at):
+        before = max_ids(db.session)
+        db.session.commit()
+        started, cpu = time.perf_counter(), time.process_time()
+        results = jobs.run_all(at, jobs=tuple(wrap(j) for j in jobs.JOBS))
+        total, cpu = time.perf_counter() - started, time.process_time() - cpu
+        after = max_ids(db.session)
+        db.session.commit()
+        db.session.remove()
+    failed = [(j, s) for j, ok, s in results if not ok]
+    if failed:
+        print("  FAILED jobs:", failed)
+    return {"at": at.isoformat(), "total_s": total, "cpu_s": cpu,
+            "created": {t: after[t] - before[t] for t in CREATED},
+            "jobs": [{"id": j, "ok": ok, "summary": " ".join(s.split())[:80], "s": timed.get(j)}
+                     for j, ok, s in results]}
+
+
+def floor(app, at, rows):
+    """One plain query reading the window's doses, one bulk insert of `rows` rows
+    (into a scratch table, dropped after), on one connection."""
+    from sqlalchemy import select, text
+
+    from prisoncare.extensions import db
+    from prisoncare.jobs import _settings
+    from prisoncare.models.medication import ScheduledDose
+    with app.app_context():
+        s = _settings()["doses"]
+        start = at - timedelta(hours=s["backfill_hours"])
+        end = at + timedelta(hours=s["ahead_hours"])
+        t = ScheduledDose.__table__
+        with db.engine.connect() as conn:
+            sqlite = conn.dialect.name == "sqlite"
+            bounds = {k: v.replace(tzinfo=None) if sqlite else v
+                      for k, v in (("start", start), ("end", end))}
+            began, cpu = time.perf_counter(), time.process_time()
+            raw = conn.execute(text("SELECT * FROM scheduled_dose WHERE due_at >= :start "
+                                    "AND due_at < :end"), bounds).all()
+            read_s, read_cpu = time.perf_counter() - began, time.process_time() - cpu
+            began = time.perf_counter()   # the same through SQLAlchemy's types, as the app reads
+            read = conn.execute(select(t).where(t.c.due_at >= start, t.c.due_at < end)).all()
+            typed_s = time.perf_counter() - began
+            assert len(raw) == len(read), (len(raw), len(read))
+            conn.execute(text("DROP TABLE IF EXISTS sweep_floor"))
+            conn.execute(text(
+                "CREATE TABLE sweep_floor (id INTEGER PRIMARY KEY, order_id INTEGER, "
+                "patient_id INTEGER, facility_id INTEGER, ward_id INTEGER, due_at TIMESTAMP, "
+                "local_date DATE, status VARCHAR(16), status_at TIMESTAMP)"))
+            conn.commit()
+            sample = read or [None]
+            payload = [dict(id=i + 1, order_id=r and r.order_id, patient_id=r and r.patient_id,
+                            facility_id=r and r.facility_id, ward_id=r and r.ward_id,
+                            due_at=r and r.due_at.replace(tzinfo=None),
+                            local_date=r and r.local_date, status="due",
+                            status_at=at.replace(tzinfo=None))
+                       for i, r in zip(range(rows), sample * (rows // len(sample) + 1))]
+            began, cpu = time.perf_counter(), time.process_time()
+            if payload:
+                conn.execute(text(
+                    "INSERT INTO sweep_floor (id, order_id, patient_id, facility_id, ward_id, "
+                    "due_at, local_date, status, status_at) VALUES (:id, :order_id, :patient_id, "
+                    ":facility_id, :ward_id, :due_at, :local_date, :status, :status_at)"), payload)
+                conn.commit()
+            insert_s, insert_cpu = time.perf_counter() - began, time.process_time() - cpu
+            conn.execute(text("DROP TABLE sweep_floor"))
+            conn.commit()
+        db.session.remove()
+    return {"read_rows": len(read), "read_s": read_s, "typed_read_s": typed_s,
+            "insert_rows": rows, "insert_s": insert_s,
+            "total_s": read_s + insert_s, "cpu_s": read_cpu + insert_cpu}
+
+
+def nurses_record(app, start, end, stamped_from):
+    """The doses due in [start, end) recorded as the nurses would (93 % given, the rest
+    refused), in bulk: administrations and statuses, each status stamped when its
+    record was made (12 minutes after the dose was due), but never before
+    `stamped_from` (the last sweep so far: records cannot predate what it saw)."""
+    from sqlalchemy import bindparam, insert, select, text, update
+
+    from prisoncare.extensions import db
+    from prisoncare.models.medication import DoseAdministration, ScheduledDose
+    t = ScheduledDose.__table__
+    with app.app_context():
+        rows = db.session.execute(select(t.c.id, t.c.order_id, t.c.patient_id, t.c.due_at).where(
+            t.c.due_at >= start, t.c.due_at < end, t.c.status == "due")).all()
+        nurse = db.session.execute(text("SELECT min(id) FROM staff_user")).scalar()
+        admin, statuses = [], []
+        for r in rows:
+            outcome = "refused" if r.id % 14 == 0 else "given"
+            admin.append(dict(dose_id=r.id, order_id=r.order_id, patient_id=r.patient_id,
+                              outcome=outcome, administered_at=r.due_at + timedelta(minutes=10),
+                              recorded_at=r.due_at + timedelta(minutes=12), recorded_by_id=nurse,
+                              reason="Declined" if outcome == "refused" else None, late=False))
+            statuses.append(dict(dose_id=r.id, outcome=outcome,
+                                 at=max(r.due_at + timedelta(minutes=12), stamped_from)))
+        if admin:
+            db.session.execute(insert(DoseAdministration), admin)
+            db.session.execute(update(t).where(t.c.id == bindparam("dose_id")).values(
+                status=bindparam("outcome"), status_at=bindparam("at")), statuses)
+        db.session.commit()
+        db.session.remove()
+    return len(rows)
+
+
+def day_ahead_instant(ahead_hours):
+    """The first sweep (on a 15-minute grid) whose window [.., at + ahead) reaches
+    the 08:00 round of the day after tomorrow."""
+    from zoneinfo import ZoneInfo
+    round_at = datetime.combine(TODAY + timedelta(days=3), dtime(8, 0),
+                                tzinfo=ZoneInfo(TZ)).astimezone(timezone.utc)
+    at = round_at - timedelta(hours=ahead_hours)
+    return at + timedelta(minutes=5)
+
+
+def run_one(url, args):
+    from sqlalchemy import create_engine, text
+
+    from prisoncare import clock, create_app
+    from prisoncare.jobs import _settings
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        meta = dict(conn.execute(text("SELECT key, value FROM bench_meta")).all())
+    engine.dispose()
+    scale = json.loads(meta["scale"])
+    kind = url.split("+")[0].split(":")[0]
+    print(f"== {kind} {scale}")
+    work = working_copy(url)
+    out = {"db": kind, "scale": scale, "counts": json.loads(meta["counts"])}
+    app = None
+    try:
+        app = create_app("production", SQLALCHEMY_DATABASE_URI=work)
+        out["indexes_created"] = prepare(app)
+        with app.app_context():
+            ahead = _settings()["doses"]["ahead_hours"]
+
+        def measured(name, at):
+            result = sweep(app, at)
+            result["floor"] = floor(app, at, sum(result["created"].values()))
+            print(f"  {name} at {at:%d %H:%M}Z: {result['total_s']:.2f} s (cpu {result['cpu_s']:.2f}),"
+                  f" floor {result['floor']['total_s']:.3f} s (cpu {result['floor']['cpu_s']:.3f}),"
+                  f" created {result['created']}")
+            for j in result["jobs"]:
+                print(f"     {j['id']:20s} {j['s']:.3f} s  {j['summary']}")
+            return result
+        out["first"] = measured("first sweep", NOW)
+        out["routine"] = [measured("routine sweep", NOW + timedelta(minutes=15 * k))
+                          for k in range(1, args.routine + 1)]
+        last = NOW + timedelta(minutes=15 * args.routine)
+        at = day_ahead_instant(ahead)
+        recorded = nurses_record(app, NOW - timedelta(hours=1), at - timedelta(minutes=15), last)
+        catch_up = sweep(app, at - timedelta(minutes=15))
+        print(f"  {recorded} doses recorded in bulk; catch-up sweep "
+              f"{catch_up['total_s']:.2f} s")
+        out["catch_up"] = catch_up
+        out["day_ahead"] = measured("day-ahead sweep", at)
+    finally:
+        clock.set_now(None)
+        if app is not None:
+            with app.app_context():
+                from prisoncare.extensions import db
+                db.session.remove()
+                db.engine.dispose()
+        drop_copy(work)
+    return out
+
+
+# -- report -----------------------------------------------------------------------------
+
+def _ratio(r):
+    return r["total_s"] / r["floor"]["total_s"] if r["floor"]["total_s"] else float("inf")
+
+
+def report(results):
+    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
+                if line.startswith("model name")), platform.processor())
+    lines = ["# Sweep benchmark results (issue 5, item 6)", "",
+             f"Run {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC by `python -m bench.sweep` on "
+             f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}.", ""]
+    head = [f"{r['db']} {r['scale']['days']} d" for r in results]
+    lines += ["| measure | target | " + " | ".join(head) + " |",
+              "|---|---|" + "---|" * len(results)]
+
+    def row(name, target, get):
+        vals = []
+        for r in results:
+            try:
+                vals.append(get(r))
+            except (KeyError, TypeError, IndexError, ZeroDivisionError):
+                vals.append("—")
+        lines.append(f"| {name} | {target} | " + " | ".join(vals) + " |")
+
+    row("scheduled doses in the database", "", lambda r: f"{r['counts']['scheduled_dose']:,}")
+    row("first sweep (a year nobody swept), total", "", lambda r: f"{r['first']['total_s']:.2f} s")
+    row("  rows it created", "", lambda r: ", ".join(
+        f"{n:,} {t}" for t, n in r["first"]["created"].items() if n))
+    row("routine sweep 15 min after a sweep, total (min-max)", f"< {TARGETS['routine']:.0f} s",
+        lambda r: "{:.2f}-{:.2f} s".format(min(x["total_s"] for x in r["routine"]),
+                                           max(x["total_s"] for x in r["routine"])))
+    row("  its floor (window read + insert), median", "",
+        lambda r: f"{statistics.median(x['floor']['total_s'] for x in r['routine']):.3f} s "
+                  f"({r['routine'][0]['floor']['read_rows']:,} rows)")
+    row("  the same read through SQLAlchemy's types, median", "",
+        lambda r: f"{statistics.median(x['floor']['typed_read_s'] for x in r['routine']):.3f} s")
+    row("  routine / floor, median", f"≤ {TARGETS['floor_ratio']:.0f}",
+        lambda r: f"{statistics.median(_ratio(x) for x in r['routine']):.1f}")
+    row("  routine sweep, process CPU (min-max)", "",
+        lambda r: "{:.2f}-{:.2f} s".format(min(x["cpu_s"] for x in r["routine"]),
+                                           max(x["cpu_s"] for x in r["routine"])))
+    row("day-ahead sweep, total", f"< {TARGETS['day_ahead']:.0f} s",
+        lambda r: f"{r['day_ahead']['total_s']:.2f} s")
+    row("  rows it created", "", lambda r: ", ".join(
+        f"{n:,} {t}" for t, n in r["day_ahead"]["created"].items() if n))
+    row("  its floor (window read + insert)", "",
+        lambda r: f"{r['day_ahead']['floor']['total_s']:.3f} s")
+    row("  day-ahead / floor", f"≤ {TARGETS['floor_ratio']:.0f}",
+        lambda r: f"{_ratio(r['day_ahead']):.1f}")
+    row("  day-ahead sweep, process CPU", "", lambda r: f"{r['day_ahead']['cpu_s']:.2f} s")
+    job_ids = [j["id"] for j in results[0]["first"]["jobs"]] if results else []
+    for job_id in job_ids:
+        def per_job(r, j=job_id):
+            def took(s):
+                return next(x["s"] for x in s["jobs"] if x["id"] == j)
+            pick = [took(r["first"]), statistics.median(took(s) for s in r["routine"]),
+                    took(r["day_ahead"])]
+            return " / ".join(f"{v:.2f}" for v in pick)
+        row(f"  job `{job_id}`: first / routine (median) / day-ahead, s", "", per_job)
+    text = "\n".join(lines) + "\n"
+    with open(os.path.join(HERE, "sweep-results.md"), "w") as fh:
+        fh.write(text)
+    os.makedirs(os.path.join(HERE, "data"), exist_ok=True)
+    with open(os.path.join(HERE, "data", "sweep-results.json"), "w") as fh:
+        json.dump(results, fh, indent=1, default=str)
+    print()
+    print(text)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sqlite", action="append", default=[],
+                        help="a SQLite file bench/build.py made (repeatable)")
+    parser.add_argument("--postgres", action="append", default=[],
+                        help="a PostgreSQL URL bench/build.py filled (repeatable)")
+    parser.add_argument("--routine", type=int, default=3, help="routine sweeps to time")
+    args = parser.parse_args(argv)
+    import logging
+    logging.disable(logging.INFO)
+    results = [run_one("sqlite:///" + os.path.abspath(p), args) for p in args.sqlite]
+    results += [run_one(u, args) for u in args.postgres]
+    report(results)
+
+
+if __name__ == "__main__":
+    main()
