@@ -159,10 +159,11 @@ def measure_recording(app, n):
     client, csrf = logged_in(app, "bench.recorder")
     candidates = []
     for f in range(2, 12):
-        resp = client.get(f"/api/v1/doses?facility=F{f:03d}&date={TODAY.isoformat()}&round=08:00")
+        resp = client.get(f"/api/v1/doses?facility=F{f:03d}&date={TODAY.isoformat()}"
+                          "&round=08:00&limit=1000")
         if resp.status_code != 200:
             continue
-        candidates += [d["id"] for d in resp.get_json()
+        candidates += [d["id"] for d in resp.get_json()["items"]
                        if d["status"] == "due" and not d["blocks"]
                        and d["patient"]["custody_status"] == "in_custody"]
     candidates = candidates[:n + 3]

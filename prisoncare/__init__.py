@@ -49,11 +49,12 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from .blueprints import (admin, alerts, audit, auth, home, intake, mar, patients, release,
-                             srh)
+    from .blueprints import (admin, alerts, audit, auth, home, intake, mar, patients, photos,
+                             release, srh)
     from .blueprints.api import register_api
 
-    for module in (auth, home, patients, intake, mar, alerts, srh, release, audit, admin):
+    for module in (auth, home, patients, intake, mar, alerts, srh, release, audit, admin,
+                   photos):
         app.register_blueprint(module.bp)
     register_api(app)
     from .templating import init_templating

@@ -1,8 +1,10 @@
 """Scheduled doses: generating them (one set-based function for any window) and
 reading them for the ward MAR and the patient's MAR.
 
-`generate_doses` is what the scheduler calls; the MAR routes call it for the
-day they show, so the MAR works before the scheduler runs. Generation is
+`generate_doses` is what the scheduler calls (36 hours ahead); a new order
+generates its own doses to the end of today, the patient's MAR its own days, and
+the pill pass offers an explicit fallback when a ward-day has none (the ward
+views do not generate: that cost ~20 ms per page view). Generation is
 idempotent: (order, due instant) is unique and only missing rows are inserted
 (ON CONFLICT DO NOTHING, so two generators at once do not collide either).
 """
@@ -108,10 +110,10 @@ def _with_everything(query):
 
 def ward_doses(facility: Facility, ward_id: int | None, day: date, *, round_at: datetime | None,
                now) -> list[ScheduledDose]:
-    """The MAR of a facility (or one ward) for a local day: generated if missing,
-    then read in one query with patients, orders and live administrations."""
-    start, end = schedule_rules.local_day_bounds(day, facility.timezone)
-    generate_doses(db.session, start, end, now, facility_id=facility.id)
+    """The MAR of a facility (or one ward) for a local day, read in one query with
+    patients, orders and live administrations (for the API; the pill-pass page reads
+    plain rows, services/pill_pass.py). Nothing is generated: the scheduler makes
+    doses 36 hours ahead."""
     query = select(ScheduledDose).where(ScheduledDose.facility_id == facility.id,
                                         ScheduledDose.local_date == day)
     if ward_id is not None:

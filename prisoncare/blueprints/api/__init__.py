@@ -17,7 +17,7 @@ COMMON_ERRORS = (400, 401, 403, 404, 409, 422)
 
 def register_api(app):
     from . import (alerts, audit_log, custody, facilities, intake, interruptions, mar, patients,
-                   release, session, srh)
+                   photos, release, session, srh)
 
     api.init_app(app, spec_kwargs={
         "info": {"description": "prisoncare: continuity of OST, ART, TB, HCV and SRH care "
@@ -29,5 +29,5 @@ def register_api(app):
         "security": [{"bearer": []}, {"session": []}],
     })
     for module in (session, facilities, patients, custody, intake, mar, alerts, interruptions,
-                   srh, release, audit_log):
+                   srh, release, audit_log, photos):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
