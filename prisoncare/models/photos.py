@@ -18,6 +18,6 @@ class PatientPhoto(db.Model):
     size: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
     # Deferred: lists and the pill pass ask only whether a photo exists.
-    data: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+    data: Mapped[bytes] = deferred(mapped_column(LargeBinary, nullable=False))
     uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime)
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
