@@ -92,6 +92,16 @@ def drop_copy(url):
         conn.execute(f"DROP DATABASE IF EXISTS {name}")
 
 
+# -- the pill pass and recording (issue 4) ----------------------------------------------
+
+def ensure_pill_pass_tables(db):
+    """The pill pass reads patient_photo (migration 0009). A database built while 0009
+    was still a placeholder is stamped past it, so create the (empty) table on the
+    working copy when it is missing; the build itself is not touched."""
+    from prisoncare.models.photos import PatientPhoto
+    PatientPhoto.__table__.create(db.engine, checkfirst=True)
+
+
 # -- in process -------------------------------------------------------------------------
 
 def logged_in(app, username, ward=None):
@@ -323,6 +333,7 @@ def run_one(url, args):
                 out_note = f"copy not migrated to heads: {type(err).__name__}"
             else:
                 out_note = None
+            ensure_pill_pass_tables(db)
             db.session.remove()
             db.engine.dispose()
         out = {"db": url.split("+")[0].split(":")[0], "version": info["version"],

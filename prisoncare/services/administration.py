@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import exists, func, or_, select
+from sqlalchemy.orm import lazyload
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
@@ -21,7 +22,7 @@ from ..errors import Conflict, NotFound, ValidationFailed
 from ..extensions import db
 from ..models.medication import (ClinicalReview, DoseAdministration, MedicationOrder,
                                  ScheduledDose)
-from ..models.staff import StaffUser
+from ..models.staff import StaffUser, UserRole
 from ..rules import dosing_guards
 from ..rules import schedule as schedule_rules
 
@@ -248,10 +249,16 @@ def blocks_for(doses) -> dict[int, list[str]]:
 
 # -- recording -------------------------------------------------------------------------
 
-def _staff(username: str | None) -> StaffUser | None:
+def _witness(username: str | None) -> StaffUser | None:
+    """The witness if she is an active nurse or clinician, in one query (her role
+    and facility rows are not loaded with her)."""
     if not username:
         return None
-    return db.session.scalar(select(StaffUser).where(StaffUser.username == username))
+    return db.session.scalar(
+        select(StaffUser).where(
+            StaffUser.username == username, StaffUser.disabled_at.is_(None),
+            exists().where(UserRole.user_id == StaffUser.id, UserRole.role.in_(CLINICAL_ROLES)))
+        .options(lazyload(StaffUser.role_rows), lazyload(StaffUser.facility_rows)))
 
 
 def _check_fields(dose: ScheduledDose, data: dict, *, now, late_limit) -> tuple[dict, StaffUser | None]:
@@ -269,8 +276,8 @@ def _check_fields(dose: ScheduledDose, data: dict, *, now, late_limit) -> tuple[
         errors.setdefault("reason", []).append(f"Say why the dose was {outcome.replace('_', ' ')}.")
     witness = None
     if data.get("witnessed_by"):
-        witness = _staff(data["witnessed_by"])
-        if witness is None or witness.is_disabled or not (witness.roles & CLINICAL_ROLES):
+        witness = _witness(data["witnessed_by"])
+        if witness is None:
             errors.setdefault("witnessed_by", []).append("Not a nurse or clinician of this service.")
     elif outcome == "given" and dose.order.administration == "witnessed":
         errors.setdefault("witnessed_by", []).append("A witnessed dose needs the witness.")

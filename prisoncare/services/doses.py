@@ -144,7 +144,11 @@ def patient_doses(patient: Patient, first: date, last: date, *, now) -> list[Sch
 def load_dose(actor, dose_id: int, *, for_update=False) -> ScheduledDose:
     from ..authz import ensure_patient_visible
     from ..errors import NotFound
-    dose = db.session.get(ScheduledDose, dose_id)
+    # One query for what recording reads: the patient (visibility), the order and the
+    # facility (the guards), the live record (already recorded?).
+    dose = db.session.get(ScheduledDose, dose_id, options=[
+        joinedload(ScheduledDose.patient), joinedload(ScheduledDose.order),
+        joinedload(ScheduledDose.facility), joinedload(ScheduledDose.administration)])
     if dose is None:
         raise NotFound("No such dose.")
     try:

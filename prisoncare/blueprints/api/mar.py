@@ -161,8 +161,9 @@ def record(data, dose_id):
     dose = doses.load_dose(current_user, dose_id)
     record = administration.record_administration(current_user, dose, data, now=now,
                                                   late_limit=late_limit())
+    out = administration_dict(record, dose)   # before the commit expires what it reads
     db.session.commit()
-    return administration_dict(record, dose)
+    return out
 
 
 @blp.route("/doses/<int:dose_id>/administration/void", methods=["POST"])
