@@ -1,30 +1,26 @@
-"""Recording what happened to a scheduled dose, voiding a record, and the two
-safety guards (OST review block, same-day double dose), computed set-based so the
-pill-pass page can show them for a whole ward before the nurse acts.
+"""Recording what happened to a scheduled dose and voiding a record, behind the two
+safety guards (services/guards.py: OST review block, same-day double dose).
 
 Error choices (documented in the API): a second `given` dose of the same order on
 the same local day is 409 `dose_already_given_today` (a conflict with what is
 already recorded); a dose more than EARLY_WINDOW before it is due is 422
 `not_yet_due`.
 """
-from collections import defaultdict
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import timedelta
 from decimal import Decimal
 
-from sqlalchemy import exists, func, or_, select
-from sqlalchemy.orm import lazyload
+from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import lazyload
 
 from .. import audit
 from ..authz import CLINICAL_ROLES
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..extensions import db
-from ..models.medication import (ClinicalReview, DoseAdministration, MedicationOrder,
-                                 ScheduledDose)
+from ..models.medication import DoseAdministration, ScheduledDose
 from ..models.staff import StaffUser, UserRole
-from ..rules import dosing_guards
 from ..rules import schedule as schedule_rules
+from .guards import ALREADY_GIVEN_TODAY, REVIEW_REQUIRED, already_given_today, review_blocked
 
 LATE_ENTRY_LIMIT = timedelta(days=7)   # default; the view passes the configured value
 LATE_AFTER = timedelta(minutes=15)     # recorded this long after it happened: a late entry
@@ -33,218 +29,6 @@ EARLY_WINDOW = timedelta(hours=3)      # a dose may be given this long before it
 MAX_EVERY_DAYS = schedule_rules.EVERY_DAYS_MAX
 
 ALREADY_RECORDED = "dose_already_recorded"
-ALREADY_GIVEN_TODAY = "dose_already_given_today"
-REVIEW_REQUIRED = "review_required"
-
-
-def _rows(statement) -> list:
-    """Plain rows of a column select, past the ORM's per-row machinery (the guards
-    read thousands of tuples per ward); pending changes are flushed first."""
-    db.session.flush()
-    return db.session.connection().execute(statement).all()
-
-
-# -- the guards, for many doses at once -------------------------------------------------
-
-@dataclass(frozen=True, slots=True)
-class GuardDose:
-    """What the guards need to know about one scheduled dose: plain values, so the
-    pill pass can check a whole ward without loading ORM objects."""
-    id: int
-    patient_id: int
-    programme: str
-    drug: str
-    lineage_id: int
-    times_per_day: int
-    local_date: date
-    timezone: str
-    recorded: bool = False
-
-
-def guard_dose(dose) -> GuardDose:
-    """A GuardDose for an ORM ScheduledDose (a GuardDose passes through)."""
-    if isinstance(dose, GuardDose):
-        return dose
-    order = dose.order
-    return GuardDose(id=dose.id, patient_id=dose.patient_id, programme=order.programme,
-                     drug=order.drug, lineage_id=order.lineage_id,
-                     times_per_day=order.times_per_day, local_date=dose.local_date,
-                     timezone=dose.facility.timezone, recorded=dose.administration is not None)
-
-
-def review_blocked(doses, thresholds=None) -> set[int]:
-    """Ids of the OST doses among `doses` (ScheduledDose or GuardDose) whose `given`
-    needs a clinician review first.
-
-    A few queries whatever the number of patients, none reading months of doses
-    for a whole ward: the OST doses of the last few days (threshold + 2), which
-    decide every streak that ends at a given dose or reaches its threshold inside
-    them; only for the other patients (sparse schedules) the long window (see
-    _ost_history); then, only for the patients whose streak reached a threshold,
-    the last given instant and the last review. The threshold table is merged and
-    each drug name matched once per call, not once per dose."""
-    table = dosing_guards.merge_thresholds(thresholds)
-    families: dict[str, str | None] = {}   # drug -> family, once per drug name, not per row
-
-    def family_of(drug):
-        if drug not in families:
-            families[drug] = dosing_guards.drug_family(drug, table)
-        return families[drug]
-
-    targets = [d for d in map(guard_dose, doses) if d.programme == "ost" and family_of(d.drug)]
-    if not targets:
-        return set()
-    biggest = max(table[family_of(d.drug)]["days"] for d in targets)
-    first_target = min(d.local_date for d in targets)
-    first_day = first_target - timedelta(days=biggest * MAX_EVERY_DAYS + 1)
-    last_day = max(d.local_date for d in targets)
-
-    def threshold_of(dose):
-        return table[family_of(dose.drug)]["days"]
-
-    def streak_of(dose, by_key):
-        days: dict[date, list[str]] = defaultdict(list)
-        for day, status in by_key[(dose.patient_id, family_of(dose.drug))]:
-            if day < dose.local_date:
-                # A past dose nobody recorded is a missed one, whether or not the
-                # scheduler has marked it yet.
-                days[day].append("missed" if status == "due" else status)
-        return days, dosing_guards.consecutive_days_without_given(
-            days, dose.local_date - timedelta(days=1))
-
-    # First the last few days only (a daily schedule decides within `biggest` days):
-    # a streak that ends at a given dose, or reaches its threshold, inside them is
-    # decided; only the others (sparse schedules) read the long window below.
-    short_first = first_target - timedelta(days=biggest + 2)
-    short = _ost_history(family_of, {d.patient_id for d in targets}, short_first,
-                         first_target, last_day)
-    streaks, undecided = {}, []
-    for dose in targets:
-        days, streak = streak_of(dose, short)
-        ended = any("given" in days[day] for day in days)
-        if ended or streak >= threshold_of(dose):
-            streaks[dose.id] = (days, streak)
-        else:
-            undecided.append(dose)
-    if undecided:
-        long = _ost_history(family_of, {d.patient_id for d in undecided}, first_day,
-                            first_target, last_day)
-        for dose in undecided:
-            streaks[dose.id] = streak_of(dose, long)
-    reached = {d.patient_id for d in targets if streaks[d.id][1] >= threshold_of(d)}
-    if not reached:       # no streak reached its threshold: nobody is blocked
-        return set()
-    # The last given instant only matters once a streak has reached its threshold:
-    # per patient, drug and day (one row per day when all targets share a day).
-    given_at: dict[tuple, list] = defaultdict(list)
-    one_day = first_target == last_day
-    for pid, day, drug, at in _rows(
-            select(ScheduledDose.patient_id,
-                   func.max(ScheduledDose.local_date) if one_day else ScheduledDose.local_date,
-                   MedicationOrder.drug, func.max(DoseAdministration.administered_at))
-            .select_from(DoseAdministration)
-            .join(ScheduledDose, DoseAdministration.dose_id == ScheduledDose.id)
-            .join(MedicationOrder, ScheduledDose.order_id == MedicationOrder.id)
-            .where(ScheduledDose.patient_id.in_(reached), MedicationOrder.programme == "ost",
-                   ScheduledDose.local_date >= first_day,
-                   ScheduledDose.local_date < first_target if one_day
-                   else ScheduledDose.local_date <= last_day,
-                   DoseAdministration.voided_at.is_(None),
-                   DoseAdministration.outcome == "given")
-            .group_by(*((ScheduledDose.patient_id, MedicationOrder.drug) if one_day else
-                        (ScheduledDose.patient_id, MedicationOrder.drug,
-                         ScheduledDose.local_date)))):
-        if day is not None:
-            given_at[(pid, family_of(drug))].append((day, at))
-    reviews = dict(_rows(
-        select(ClinicalReview.patient_id, func.max(ClinicalReview.reviewed_at))
-        .where(ClinicalReview.patient_id.in_(reached), ClinicalReview.programme == "ost")
-        .group_by(ClinicalReview.patient_id)))
-    blocked = set()
-    for dose in targets:
-        if dose.patient_id not in reached:
-            continue
-        days, streak = streaks[dose.id]
-        last_given = max((at for day, at in given_at[(dose.patient_id, family_of(dose.drug))]
-                          if day < dose.local_date), default=None)
-        as_of = dose.local_date - timedelta(days=1)
-        review_at = reviews.get(dose.patient_id)
-        since = None
-        if review_at is not None:
-            since = dosing_guards.consecutive_days_without_given(
-                days, as_of, after=schedule_rules.local_day(review_at, dose.timezone))
-        if dosing_guards.review_required(dose.drug, streak, review_at, last_given,
-                                         table, missed_since_review=since):
-            blocked.add(dose.id)
-    return blocked
-
-
-def _ost_history(family_of, patient_ids, first_day: date, first_target: date,
-                 last_day: date) -> dict[tuple, list]:
-    """The same over the long window (every_days up to 28), without a row per past
-    given dose: the last given day before the earliest target day, per patient and
-    drug, then the doses since that could end or extend a streak."""
-    by_key: dict[tuple, list] = defaultdict(list)
-    ost_window = (ScheduledDose.patient_id.in_(patient_ids), MedicationOrder.programme == "ost",
-                  ScheduledDose.local_date >= first_day, ScheduledDose.local_date <= last_day)
-    for pid, drug, day in _rows(
-            select(ScheduledDose.patient_id, MedicationOrder.drug, func.max(ScheduledDose.local_date))
-            .join(MedicationOrder, ScheduledDose.order_id == MedicationOrder.id)
-            .where(*ost_window, ScheduledDose.local_date < first_target,
-                   ScheduledDose.status == "given")
-            .group_by(ScheduledDose.patient_id, MedicationOrder.drug)):
-        by_key[(pid, family_of(drug))].append((day, "given"))
-    for pid, day, status, drug in _rows(
-            select(ScheduledDose.patient_id, ScheduledDose.local_date, ScheduledDose.status,
-                   MedicationOrder.drug)
-            .join(MedicationOrder, ScheduledDose.order_id == MedicationOrder.id)
-            .where(*ost_window, or_(ScheduledDose.status != "given",
-                                    ScheduledDose.local_date >= first_target))):
-        by_key[(pid, family_of(drug))].append((day, status))
-    return by_key
-
-
-def given_counts(doses) -> dict[tuple[int, date], int]:
-    """(order lineage, local day) -> live `given` records, for the days of `doses`
-    (ScheduledDose or GuardDose). Counted over the whole lineage, so a new version
-    or a transfer does not reset it."""
-    doses = [guard_dose(d) for d in doses]
-    if not doses:
-        return {}
-    lineages = {d.lineage_id for d in doses}
-    days = {d.local_date for d in doses}
-    # A dose's status mirrors its live record ("given" exactly when a live `given`
-    # record exists), so the (patient, local day) index finds the few doses of
-    # these patients on these days; the patient travels with her doses.
-    rows = _rows(
-        select(MedicationOrder.lineage_id, ScheduledDose.local_date, func.count())
-        .select_from(ScheduledDose)
-        .join(MedicationOrder, ScheduledDose.order_id == MedicationOrder.id)
-        .where(ScheduledDose.patient_id.in_({d.patient_id for d in doses}),
-               ScheduledDose.local_date.in_(days), ScheduledDose.status == "given",
-               MedicationOrder.lineage_id.in_(lineages))
-        .group_by(MedicationOrder.lineage_id, ScheduledDose.local_date))
-    return {(lineage, day): n for lineage, day, n in rows}
-
-
-def already_given_today(doses) -> set[int]:
-    """Ids of the not-yet-recorded doses whose `given` the double-dose guard refuses."""
-    doses = [guard_dose(d) for d in doses]
-    counts = given_counts(doses)
-    return {d.id for d in doses if not d.recorded and dosing_guards.second_dose_same_day(
-        d.times_per_day, counts.get((d.lineage_id, d.local_date), 0))}
-
-
-def blocks_for(doses) -> dict[int, list[str]]:
-    """dose id -> codes a `given` would be refused with, for the unrecorded doses
-    among `doses` (the ward MAR and the pill pass show them before the nurse acts)."""
-    open_rows = [d for d in map(guard_dose, doses) if not d.recorded]
-    out: dict[int, list[str]] = {}
-    for dose_id in already_given_today(open_rows):
-        out.setdefault(dose_id, []).append(ALREADY_GIVEN_TODAY)
-    for dose_id in review_blocked(open_rows):
-        out.setdefault(dose_id, []).append(REVIEW_REQUIRED)
-    return out
 
 
 # -- recording -------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from ..models.photos import PatientPhoto
 from ..models.staff import StaffUser
 from ..rules import schedule as schedule_rules
 from ..rules.dosing_guards import second_dose_same_day
-from .administration import ALREADY_GIVEN_TODAY, REVIEW_REQUIRED, GuardDose, review_blocked
+from .guards import ALREADY_GIVEN_TODAY, REVIEW_REQUIRED, GuardDose, review_blocked
 from .doses import ABSENT_WHERE, IN_CUSTODY, generate_doses
 
 OUTCOME_TEXT = {"given": "given", "refused": "refused", "held": "held",

@@ -16,7 +16,7 @@ from ...schemas.medication import (AdministrationCreateSchema, AdministrationSch
                                    DiscontinueSchema, OrderCreateSchema, OrderSchema, PatientDoseArgs, ReasonSchema,
                                    ReviewCreateSchema, ReviewSchema, administration_dict,
                                    dose_dict, order_dict, review_dict)
-from ...services import administration, doses, orders, reviews
+from ...services import administration, doses, guards, orders, reviews
 from ...services.facilities import facility_by_code
 from ...services.patients import read_patient
 from .docs import errors
@@ -123,7 +123,7 @@ def ward_mar(args):
         round_at = schedule_rules.local_instant(day, times[0], facility.timezone)
     rows = doses.ward_doses(facility, ward_id, day, round_at=round_at, now=now)
     page = rows[args["offset"]:args["offset"] + args["limit"]]
-    blocks = administration.blocks_for(page)
+    blocks = guards.blocks_for(page)
     out = [dose_dict(d, blocks.get(d.id, ())) for d in page]  # before commit expires them
     db.session.commit()
     return {"items": out, "total": len(rows)}
