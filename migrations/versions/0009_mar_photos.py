@@ -1,4 +1,4 @@
-"""patient photos (issue 4)
+"""patient photos; a covering index for the pill pass's guards (issue 4)
 
 Revision ID: 0009
 Revises: 0008
@@ -25,7 +25,12 @@ def upgrade():
     sa.ForeignKeyConstraint(['uploaded_by_id'], ['staff_user.id'], ),
     sa.PrimaryKeyConstraint('patient_id')
     )
+    with op.batch_alter_table('scheduled_dose', schema=None) as batch_op:
+        batch_op.create_index('ix_scheduled_dose_patient_day_status',
+                              ['patient_id', 'local_date', 'status', 'order_id'], unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table('scheduled_dose', schema=None) as batch_op:
+        batch_op.drop_index('ix_scheduled_dose_patient_day_status')
     op.drop_table('patient_photo')

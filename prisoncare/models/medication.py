@@ -74,6 +74,10 @@ class ScheduledDose(db.Model):
         UniqueConstraint("order_id", "due_at"),
         Index("ix_scheduled_dose_facility_day", "facility_id", "local_date", "ward_id"),
         Index("ix_scheduled_dose_patient_day", "patient_id", "local_date"),
+        # Covers the pill pass's guards (status per patient and day, and the order):
+        # read from the index alone, not from the table (migration 0009).
+        Index("ix_scheduled_dose_patient_day_status", "patient_id", "local_date", "status",
+              "order_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -114,30 +114,29 @@ def review_blocked(doses, thresholds=None) -> set[int]:
         for dose in undecided:
             streaks[dose.id] = streak_of(dose, long)
     reached = {d.patient_id for d in targets if streaks[d.id][1] >= threshold_of(d)}
-    if not reached:       # no streak reached its threshold: nobody is blocked
-        return set()
+    # The two queries below run (on an empty set, cheaply) even when no streak reached
+    # its threshold, so the page's statement count does not depend on who is blocked.
     # The last given instant only matters once a streak has reached its threshold:
-    # per patient, drug and day (one row per day when all targets share a day).
+    # per patient, order and day (one row per order when all targets share a day).
     given_at: dict[tuple, list] = defaultdict(list)
     one_day = first_target == last_day
-    for pid, day, drug, at in _rows(
-            select(ScheduledDose.patient_id,
-                   func.max(ScheduledDose.local_date) if one_day else ScheduledDose.local_date,
-                   MedicationOrder.drug, func.max(DoseAdministration.administered_at))
-            .select_from(DoseAdministration)
-            .join(ScheduledDose, DoseAdministration.dose_id == ScheduledDose.id)
-            .join(MedicationOrder, ScheduledDose.order_id == MedicationOrder.id)
-            .where(ScheduledDose.patient_id.in_(reached), MedicationOrder.programme == "ost",
-                   ScheduledDose.local_date >= first_day,
-                   ScheduledDose.local_date < first_target if one_day
-                   else ScheduledDose.local_date <= last_day,
-                   DoseAdministration.voided_at.is_(None),
-                   DoseAdministration.outcome == "given")
-            .group_by(*((ScheduledDose.patient_id, MedicationOrder.drug) if one_day else
-                        (ScheduledDose.patient_id, MedicationOrder.drug,
-                         ScheduledDose.local_date)))):
-        if day is not None:
-            given_at[(pid, family_of(drug))].append((day, at))
+    given_rows = _rows(
+        select(ScheduledDose.patient_id, ScheduledDose.order_id,
+               func.max(ScheduledDose.local_date) if one_day else ScheduledDose.local_date,
+               func.max(DoseAdministration.administered_at))
+        .select_from(DoseAdministration)
+        .join(ScheduledDose, DoseAdministration.dose_id == ScheduledDose.id)
+        .where(ScheduledDose.patient_id.in_(reached), ScheduledDose.local_date >= first_day,
+               ScheduledDose.local_date < first_target if one_day
+               else ScheduledDose.local_date <= last_day,
+               DoseAdministration.voided_at.is_(None), DoseAdministration.outcome == "given")
+        .group_by(*((ScheduledDose.patient_id, ScheduledDose.order_id) if one_day else
+                    (ScheduledDose.patient_id, ScheduledDose.order_id, ScheduledDose.local_date))))
+    ost_drugs = dict(_rows(select(MedicationOrder.id, MedicationOrder.drug).where(
+        MedicationOrder.id.in_({row[1] for row in given_rows}), MedicationOrder.programme == "ost")))
+    for pid, order_id, day, at in given_rows:
+        if order_id in ost_drugs and day is not None:
+            given_at[(pid, family_of(ost_drugs[order_id]))].append((day, at))
     reviews = dict(_rows(
         select(ClinicalReview.patient_id, func.max(ClinicalReview.reviewed_at))
         .where(ClinicalReview.patient_id.in_(reached), ClinicalReview.programme == "ost")
@@ -163,26 +162,33 @@ def review_blocked(doses, thresholds=None) -> set[int]:
 
 def _ost_history(family_of, patient_ids, first_day: date, first_target: date,
                  last_day: date) -> dict[tuple, list]:
-    """The same over the long window (every_days up to 28), without a row per past
-    given dose: the last given day before the earliest target day, per patient and
-    drug, then the doses since that could end or extend a streak."""
+    """(patient, family) -> [(local day, status)] of the OST doses that can end or
+    extend a streak on first_day..last_day, without a row per past given dose: the
+    last given day before the earliest target day, per patient and order, then the
+    doses since (not given, or on/after the earliest target day). Both read only
+    the (patient, day, status, order) index; the orders' programme and drug come in
+    a third query, for the few orders met (no join over every OST order)."""
+    window = (ScheduledDose.patient_id.in_(patient_ids), ScheduledDose.local_date >= first_day,
+              ScheduledDose.local_date <= last_day)
+    last_given = _rows(
+        select(ScheduledDose.patient_id, ScheduledDose.order_id, func.max(ScheduledDose.local_date))
+        .where(*window, ScheduledDose.local_date < first_target, ScheduledDose.status == "given")
+        .group_by(ScheduledDose.patient_id, ScheduledDose.order_id))
+    since = _rows(
+        select(ScheduledDose.patient_id, ScheduledDose.order_id, ScheduledDose.local_date,
+               ScheduledDose.status)
+        .where(*window, or_(ScheduledDose.status != "given",
+                            ScheduledDose.local_date >= first_target)))
+    order_ids = {row[1] for row in last_given} | {row[1] for row in since}
+    ost_drugs = dict(_rows(select(MedicationOrder.id, MedicationOrder.drug).where(
+        MedicationOrder.id.in_(order_ids), MedicationOrder.programme == "ost")))
     by_key: dict[tuple, list] = defaultdict(list)
-    ost_window = (ScheduledDose.patient_id.in_(patient_ids), MedicationOrder.programme == "ost",
-                  ScheduledDose.local_date >= first_day, ScheduledDose.local_date <= last_day)
-    for pid, drug, day in _rows(
-            select(ScheduledDose.patient_id, MedicationOrder.drug, func.max(ScheduledDose.local_date))
-            .join(MedicationOrder, ScheduledDose.order_id == MedicationOrder.id)
-            .where(*ost_window, ScheduledDose.local_date < first_target,
-                   ScheduledDose.status == "given")
-            .group_by(ScheduledDose.patient_id, MedicationOrder.drug)):
-        by_key[(pid, family_of(drug))].append((day, "given"))
-    for pid, day, status, drug in _rows(
-            select(ScheduledDose.patient_id, ScheduledDose.local_date, ScheduledDose.status,
-                   MedicationOrder.drug)
-            .join(MedicationOrder, ScheduledDose.order_id == MedicationOrder.id)
-            .where(*ost_window, or_(ScheduledDose.status != "given",
-                                    ScheduledDose.local_date >= first_target))):
-        by_key[(pid, family_of(drug))].append((day, status))
+    for pid, order_id, day in last_given:
+        if order_id in ost_drugs:
+            by_key[(pid, family_of(ost_drugs[order_id]))].append((day, "given"))
+    for pid, order_id, day, status in since:
+        if order_id in ost_drugs:
+            by_key[(pid, family_of(ost_drugs[order_id]))].append((day, status))
     return by_key
 
 
