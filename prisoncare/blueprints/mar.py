@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
-from markupsafe import Markup, escape
 
 from .. import clock
 from ..authz import Permission, can, require
@@ -27,11 +26,10 @@ from .api.mar import late_limit
 from .auth import safe_next
 from .forms import load_form
 from .home import current_place
+from .pill_pass_markup import rows_markup
 
 bp = Blueprint("mar", __name__, url_prefix="/mar")
 
-OUTCOMES = [("given", "Given"), ("refused", "Refused"), ("held", "Held"),
-            ("not_available", "Not available")]
 
 
 def _day_arg(tz) -> date:
@@ -65,14 +63,14 @@ def pill_pass():
             return redirect(_back_url(day, round_code) + f"#dose-{hit.id}")
         flash(f"No dose for prison number {find} on this list.", "error")
     may_record = can(current_user, Permission.MAR_RECORD)
-    urls = _row_urls()
-    if may_record:
-        _record_forms(rows, urls, generate_csrf(), _back_url(day, round_code),
-                      current_user.username)
+    table = rows_markup(rows, _row_urls(), show_ward=ward is None,
+                        csrf=generate_csrf() if may_record else None,
+                        back=_back_url(day, round_code), witness=current_user.username)
     html = render_template(
         "mar/pill_pass.html", facilities=facilities, facility=facility, ward=ward, rows=rows,
+        table=table,
         day=day, round_code=round_code, rounds=rounds, scheduler_gap=gap,
-        may_record=may_record, url=urls, csrf=generate_csrf(),
+        may_record=may_record, csrf=generate_csrf(),
         prev_day=day - timedelta(days=1), next_day=day + timedelta(days=1))
     db.session.commit()
     return html
@@ -90,38 +88,6 @@ def _row_urls() -> dict[str, tuple[str, str]]:
             "record": around("mar.record", dose_id=0),
             "api": around("api_mar.record", dose_id=0),
             "photo": around("photos.show", patient_id=0)}
-
-
-_OPTIONS = "".join(f'<option value="{key}">{text}</option>' for key, text in OUTCOMES)
-_OPTIONS_BLOCKED = _OPTIONS.replace('value="given">', 'value="given" disabled>').replace(
-    'value="held">', 'value="held" selected>')
-
-
-def _record_forms(rows, urls, csrf, back, witness) -> None:
-    """Each unrecorded row's plain form (POST without JavaScript; pillpass.js posts
-    it to data-api instead), built once per row here: with ~25 values per form, a
-    Jinja loop spent most of the page's render time escaping them one by one."""
-    (r_head, r_tail), (a_head, a_tail) = urls["record"], urls["api"]
-    hidden = (f'<input type="hidden" name="csrf_token" value="{escape(csrf)}">'
-              f'<input type="hidden" name="back" value="{escape(back)}">')
-    witness = escape(witness)
-    for r in rows:
-        if r.recorded:
-            continue
-        i = r.id
-        witness_field = (f' <label for="w-{i}">Witness</label><input id="w-{i}" '
-                         f'name="witnessed_by" type="text" value="{witness}" size="10">'
-                         if r.witnessed else "")
-        r.form = Markup(
-            f'<form class="record-form" method="post" action="{r_head}{i}{r_tail}" '
-            f'data-api="{a_head}{i}{a_tail}" aria-label="Record dose for {escape(r.prison_number)}">'
-            f'{hidden}\n<label class="visually-hidden" for="o-{i}">Outcome</label>'
-            f'<select id="o-{i}" name="outcome">{_OPTIONS_BLOCKED if r.blocks else _OPTIONS}'
-            f'</select>{witness_field}\n<label for="r-{i}">Reason</label><input id="r-{i}" '
-            f'name="reason" type="text" size="12">\n<label for="g-{i}">Dose given</label>'
-            f'<input id="g-{i}" name="dose_given" type="number" step="any" min="0" '
-            f'placeholder="{escape(r.dose_text)}">\n<button type="submit">Record</button>'
-            f'<span class="row-msg" role="status" aria-live="polite"></span></form>')
 
 
 @bp.route("/pill-pass/generate", methods=["POST"])
