@@ -5,8 +5,9 @@ same-day double dose. The rules themselves are pure (rules/dosing_guards.py)."""
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Date, bindparam, func, or_, select
 
 from ..extensions import db
 from ..models.medication import (ClinicalReview, DoseAdministration, MedicationOrder,
@@ -19,11 +20,58 @@ ALREADY_GIVEN_TODAY = "dose_already_given_today"
 REVIEW_REQUIRED = "review_required"
 
 
-def _rows(statement) -> list:
+def _rows(statement, params=None) -> list:
     """Plain rows of a column select, past the ORM's per-row machinery (the guards
     read thousands of tuples per ward); pending changes are flushed first."""
     db.session.flush()
-    return db.session.connection().execute(statement).all()
+    return db.session.connection().execute(statement, params).all()
+
+
+# The guards' statements are built once (bound parameters, IN lists expanding):
+# building them on every page cost a few milliseconds of Python.
+
+def _in(name):
+    return bindparam(name, expanding=True)
+
+
+@lru_cache(maxsize=1)
+def _history_statements():
+    sd = ScheduledDose
+    window = (sd.patient_id.in_(_in("patients")), sd.local_date >= bindparam("first", type_=Date),
+              sd.local_date <= bindparam("last", type_=Date))
+    target = bindparam("target", type_=Date)
+    last_given = (select(sd.patient_id, sd.order_id, func.max(sd.local_date))
+                  .where(*window, sd.local_date < target, sd.status == "given")
+                  .group_by(sd.patient_id, sd.order_id))
+    since = (select(sd.patient_id, sd.order_id, sd.local_date, sd.status)
+             .where(*window, or_(sd.status != "given", sd.local_date >= target)))
+    drugs = select(MedicationOrder.id, MedicationOrder.drug).where(
+        MedicationOrder.id.in_(_in("orders")), MedicationOrder.programme == "ost")
+    return last_given, since, drugs
+
+
+@lru_cache(maxsize=2)
+def _given_at_statement(one_day: bool):
+    sd, da = ScheduledDose, DoseAdministration
+    first, target = bindparam("first", type_=Date), bindparam("target", type_=Date)
+    return (select(sd.patient_id, sd.order_id,
+                   func.max(sd.local_date) if one_day else sd.local_date,
+                   func.max(da.administered_at))
+            .select_from(da).join(sd, da.dose_id == sd.id)
+            .where(sd.patient_id.in_(_in("patients")), sd.local_date >= first,
+                   sd.local_date < target if one_day
+                   else sd.local_date <= bindparam("last", type_=Date),
+                   da.voided_at.is_(None), da.outcome == "given")
+            .group_by(*((sd.patient_id, sd.order_id) if one_day else
+                        (sd.patient_id, sd.order_id, sd.local_date))))
+
+
+@lru_cache(maxsize=1)
+def _reviews_statement():
+    return (select(ClinicalReview.patient_id, func.max(ClinicalReview.reviewed_at))
+            .where(ClinicalReview.patient_id.in_(_in("patients")),
+                   ClinicalReview.programme == "ost")
+            .group_by(ClinicalReview.patient_id))
 
 
 # -- the guards, for many doses at once -------------------------------------------------
@@ -120,27 +168,15 @@ def review_blocked(doses, thresholds=None) -> set[int]:
     # per patient, order and day (one row per order when all targets share a day).
     given_at: dict[tuple, list] = defaultdict(list)
     one_day = first_target == last_day
-    given_rows = _rows(
-        select(ScheduledDose.patient_id, ScheduledDose.order_id,
-               func.max(ScheduledDose.local_date) if one_day else ScheduledDose.local_date,
-               func.max(DoseAdministration.administered_at))
-        .select_from(DoseAdministration)
-        .join(ScheduledDose, DoseAdministration.dose_id == ScheduledDose.id)
-        .where(ScheduledDose.patient_id.in_(reached), ScheduledDose.local_date >= first_day,
-               ScheduledDose.local_date < first_target if one_day
-               else ScheduledDose.local_date <= last_day,
-               DoseAdministration.voided_at.is_(None), DoseAdministration.outcome == "given")
-        .group_by(*((ScheduledDose.patient_id, ScheduledDose.order_id) if one_day else
-                    (ScheduledDose.patient_id, ScheduledDose.order_id, ScheduledDose.local_date))))
-    ost_drugs = dict(_rows(select(MedicationOrder.id, MedicationOrder.drug).where(
-        MedicationOrder.id.in_({row[1] for row in given_rows}), MedicationOrder.programme == "ost")))
+    given_rows = _rows(_given_at_statement(one_day), {
+        "patients": list(reached), "first": first_day, "target": first_target,
+        "last": last_day})
+    ost_drugs = dict(_rows(_history_statements()[2],
+                           {"orders": list({row[1] for row in given_rows})}))
     for pid, order_id, day, at in given_rows:
         if order_id in ost_drugs and day is not None:
             given_at[(pid, family_of(ost_drugs[order_id]))].append((day, at))
-    reviews = dict(_rows(
-        select(ClinicalReview.patient_id, func.max(ClinicalReview.reviewed_at))
-        .where(ClinicalReview.patient_id.in_(reached), ClinicalReview.programme == "ost")
-        .group_by(ClinicalReview.patient_id)))
+    reviews = dict(_rows(_reviews_statement(), {"patients": list(reached)}))
     blocked = set()
     for dose in targets:
         if dose.patient_id not in reached:
@@ -168,20 +204,13 @@ def _ost_history(family_of, patient_ids, first_day: date, first_target: date,
     doses since (not given, or on/after the earliest target day). Both read only
     the (patient, day, status, order) index; the orders' programme and drug come in
     a third query, for the few orders met (no join over every OST order)."""
-    window = (ScheduledDose.patient_id.in_(patient_ids), ScheduledDose.local_date >= first_day,
-              ScheduledDose.local_date <= last_day)
-    last_given = _rows(
-        select(ScheduledDose.patient_id, ScheduledDose.order_id, func.max(ScheduledDose.local_date))
-        .where(*window, ScheduledDose.local_date < first_target, ScheduledDose.status == "given")
-        .group_by(ScheduledDose.patient_id, ScheduledDose.order_id))
-    since = _rows(
-        select(ScheduledDose.patient_id, ScheduledDose.order_id, ScheduledDose.local_date,
-               ScheduledDose.status)
-        .where(*window, or_(ScheduledDose.status != "given",
-                            ScheduledDose.local_date >= first_target)))
-    order_ids = {row[1] for row in last_given} | {row[1] for row in since}
-    ost_drugs = dict(_rows(select(MedicationOrder.id, MedicationOrder.drug).where(
-        MedicationOrder.id.in_(order_ids), MedicationOrder.programme == "ost")))
+    last_given_q, since_q, drugs_q = _history_statements()
+    window = {"patients": list(patient_ids), "first": first_day, "last": last_day,
+              "target": first_target}
+    last_given = _rows(last_given_q, window)
+    since = _rows(since_q, window)
+    ost_drugs = dict(_rows(drugs_q, {"orders": list({row[1] for row in last_given}
+                                                    | {row[1] for row in since})}))
     by_key: dict[tuple, list] = defaultdict(list)
     for pid, order_id, day in last_given:
         if order_id in ost_drugs:

@@ -10,13 +10,15 @@ review_blocked: one query, three when a streak reaches its threshold). Nothing i
 which the page shows as a banner with an explicit fallback (generate_day).
 """
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import Date, and_, bindparam, exists, func, select
 from sqlalchemy.orm import aliased
 
 from .. import audit
+from ..db_types import UtcDateTime
 from ..extensions import db
 from ..models.facilities import Facility, Ward
 from ..models.medication import DoseAdministration, MedicationOrder, ScheduledDose
@@ -68,7 +70,10 @@ def _given_same_day(lineage_id):
             .correlate(ScheduledDose).scalar_subquery())
 
 
-def _rows_query(facility_id: int, ward_id: int | None, day: date, round_at: datetime | None):
+@lru_cache(maxsize=4)
+def _rows_query(by_ward: bool, by_round: bool):
+    """Built once per shape (with or without ward, round): building this select
+    anew on every page cost a few milliseconds of Python."""
     recorder, witness = aliased(StaffUser), aliased(StaffUser)
     live = and_(DoseAdministration.dose_id == ScheduledDose.id,
                 DoseAdministration.voided_at.is_(None))
@@ -92,11 +97,12 @@ def _rows_query(facility_id: int, ward_id: int | None, day: date, round_at: date
         .outerjoin(DoseAdministration, live)
         .outerjoin(recorder, DoseAdministration.recorded_by_id == recorder.id)
         .outerjoin(witness, DoseAdministration.witnessed_by_id == witness.id)
-        .where(ScheduledDose.facility_id == facility_id, ScheduledDose.local_date == day))
-    if ward_id is not None:
-        query = query.where(ScheduledDose.ward_id == ward_id)
-    if round_at is not None:
-        query = query.where(ScheduledDose.due_at == round_at)
+        .where(ScheduledDose.facility_id == bindparam("facility_id"),
+               ScheduledDose.local_date == bindparam("day", type_=Date)))
+    if by_ward:
+        query = query.where(ScheduledDose.ward_id == bindparam("ward_id"))
+    if by_round:
+        query = query.where(ScheduledDose.due_at == bindparam("round_at", type_=UtcDateTime))
     return query.order_by(ScheduledDose.due_at, Patient.family_name, Patient.given_name,
                           ScheduledDose.id)
 
@@ -118,7 +124,9 @@ def ward_rows(facility: Facility, ward_id: int | None, day: date, *,
     for (dose_id, patient_id, due_at, status, local_date, number, family, given, custody,
          ward_code, programme, drug, dose, unit, route, mode, times, lineage_id,
          record_id, outcome, administered_at, late, reason, recorded_by, witnessed_by,
-         has_photo, given_same_day) in _plain_rows(_rows_query(facility.id, ward_id, day, round_at)):
+         has_photo, given_same_day) in db.session.connection().execute(
+            _rows_query(ward_id is not None, round_at is not None),
+            {"facility_id": facility.id, "day": day, "ward_id": ward_id, "round_at": round_at}):
         dose_text = f"{float(dose):g}"
         recorded = None
         if record_id is not None:
@@ -153,9 +161,7 @@ def ward_rows(facility: Facility, ward_id: int | None, day: date, *,
     return rows
 
 
-def _plain_rows(statement):
-    """Tuples straight from the connection: no ORM machinery per row."""
-    return db.session.connection().execute(statement).all()
+
 
 
 def ward_rounds(facility: Facility, ward_id: int | None, day: date) -> list[str]:
