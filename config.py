@@ -42,6 +42,9 @@ class Config:
 
     MAX_CONTENT_LENGTH = 5 * 1024 * 1024
 
+    # Patient photos (issue 4): the largest upload accepted, in bytes.
+    PHOTO_MAX_BYTES = _int("PRISONCARE_PHOTO_MAX_BYTES", 2 * 1024 * 1024)
+
 
 class DevelopmentConfig(Config):
     """Embedded SQLite in the instance folder; a fixed, loudly-named dev secret."""

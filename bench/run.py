@@ -92,6 +92,27 @@ def drop_copy(url):
         conn.execute(f"DROP DATABASE IF EXISTS {name}")
 
 
+# -- the pill pass and recording (issue 4) ----------------------------------------------
+
+def ensure_pill_pass_tables(db):
+    """The pill pass reads patient_photo and the (patient, day, status, order) index
+    (migration 0009). A database built while 0009 was still a placeholder is stamped
+    past it, so create both on the working copy when they are missing (the index
+    takes a few seconds on 4.8 million doses); the build itself is not touched."""
+    from prisoncare.models.medication import ScheduledDose
+    from prisoncare.models.photos import PatientPhoto
+    PatientPhoto.__table__.create(db.engine, checkfirst=True)
+    index = next(i for i in ScheduledDose.__table__.indexes
+                 if i.name == "ix_scheduled_dose_patient_day_status")
+    index.create(db.engine, checkfirst=True)
+    if db.engine.dialect.name == "postgresql":   # index-only scans need the visibility map
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM ANALYZE scheduled_dose")
+    else:
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE scheduled_dose")
+
+
 # -- in process -------------------------------------------------------------------------
 
 def logged_in(app, username, ward=None):
@@ -159,10 +180,11 @@ def measure_recording(app, n):
     client, csrf = logged_in(app, "bench.recorder")
     candidates = []
     for f in range(2, 12):
-        resp = client.get(f"/api/v1/doses?facility=F{f:03d}&date={TODAY.isoformat()}&round=08:00")
+        resp = client.get(f"/api/v1/doses?facility=F{f:03d}&date={TODAY.isoformat()}"
+                          "&round=08:00&limit=1000")
         if resp.status_code != 200:
             continue
-        candidates += [d["id"] for d in resp.get_json()
+        candidates += [d["id"] for d in resp.get_json()["items"]
                        if d["status"] == "due" and not d["blocks"]
                        and d["patient"]["custody_status"] == "in_custody"]
     candidates = candidates[:n + 3]
@@ -316,12 +338,13 @@ def run_one(url, args):
             from flask_migrate import upgrade
             try:
                 upgrade(revision="heads")
-            except Exception as err:  # noqa: BLE001 - measured anyway; the sweep reports it
+            except (Exception, SystemExit) as err:  # noqa: BLE001 - flask-migrate exits; measured anyway
                 print(f"  migrating the copy to the heads failed ({type(err).__name__}: {err});"
                       " jobs needing newer tables will fail (rebuild with --rebuild)")
                 out_note = f"copy not migrated to heads: {type(err).__name__}"
             else:
                 out_note = None
+            ensure_pill_pass_tables(db)
             db.session.remove()
             db.engine.dispose()
         out = {"db": url.split("+")[0].split(":")[0], "version": info["version"],

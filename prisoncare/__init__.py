@@ -49,11 +49,12 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from .blueprints import (admin, alerts, audit, auth, home, intake, mar, patients, release,
-                             reports, srh)
+    from .blueprints import (admin, alerts, audit, auth, home, intake, mar, patients, photos,
+                             release, reports, srh)
     from .blueprints.api import register_api
 
-    for module in (auth, home, patients, intake, mar, alerts, srh, release, audit, admin, reports):
+    for module in (auth, home, patients, intake, mar, alerts, srh, release, audit, admin, reports,
+                   photos):
         app.register_blueprint(module.bp)
     from .blueprints import handovers
     app.register_blueprint(handovers.bp)

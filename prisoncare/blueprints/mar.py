@@ -9,26 +9,27 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 
 from .. import clock
 from ..authz import Permission, can, require
-from ..errors import DomainError, ValidationFailed
+from ..errors import DomainError, NotFound, ValidationFailed
 from ..extensions import db
 from ..panels import register_panel
 from ..rules import schedule as schedule_rules
 from ..schemas.medication import (AdministrationCreateSchema, OrderCreateSchema,
                                   ReviewCreateSchema)
 from ..services import administration, doses, orders, reviews
+from ..services import pill_pass as pill_pass_rows
 from ..services.patients import read_patient
-from .api.mar import late_limit, mar_blocks
+from .api.mar import late_limit
 from .auth import safe_next
 from .forms import load_form
 from .home import current_place
+from .pill_pass_markup import rows_markup
 
 bp = Blueprint("mar", __name__, url_prefix="/mar")
 
-OUTCOMES = [("given", "Given"), ("refused", "Refused"), ("held", "Held"),
-            ("not_available", "Not available")]
 
 
 def _day_arg(tz) -> date:
@@ -44,31 +45,71 @@ def pill_pass():
     facilities, facility, ward = current_place()
     if facility is None:
         return render_template("mar/pill_pass.html", facilities=facilities, facility=None,
-                               ward=None, rows=[], rounds=[], blocks={})
-    now = clock.now()
+                               ward=None, rows=[], rounds=[])
     day = _day_arg(facility.timezone)
     round_code = request.args.get("round") or ""
     times, errs = schedule_rules.parse_times([round_code]) if round_code else ([], {})
     round_at = (schedule_rules.local_instant(day, times[0], facility.timezone)
                 if times and not errs else None)
-    all_rows = doses.ward_doses(facility, ward.id if ward else None, day, round_at=None, now=now)
-    rounds = sorted({_local_time(d) for d in all_rows})
-    rows = [d for d in all_rows if round_at is None or d.due_at == round_at]
-    blocks = mar_blocks(rows)
+    ward_id = ward.id if ward else None
+    rows = pill_pass_rows.ward_rows(facility, ward_id, day, round_at=round_at)
+    rounds = pill_pass_rows.ward_rounds(facility, ward_id, day)
+    # Only a ward-day without any dose asks why: the scheduler makes them ahead.
+    gap = not rounds and pill_pass_rows.scheduler_gap(facility, ward_id)
     find = (request.args.get("find") or "").strip()
     if find:
-        hit = next((d for d in rows if d.patient.prison_number.lower() == find.lower()), None)
+        hit = next((r for r in rows if r.prison_number.lower() == find.lower()), None)
         if hit is not None:
-            db.session.commit()
             return redirect(_back_url(day, round_code) + f"#dose-{hit.id}")
         flash(f"No dose for prison number {find} on this list.", "error")
-    # Rendered before the commit, which would expire the rows the page reads.
-    html = render_template("mar/pill_pass.html", facilities=facilities, facility=facility,
-                           ward=ward, rows=rows, day=day, round_code=round_code, rounds=rounds,
-                           blocks=blocks, outcomes=OUTCOMES, back=_back_url(day, round_code),
-                           prev_day=day - timedelta(days=1), next_day=day + timedelta(days=1))
+    may_record = can(current_user, Permission.MAR_RECORD)
+    table = rows_markup(rows, _row_urls(), show_ward=ward is None,
+                        csrf=generate_csrf() if may_record else None,
+                        back=_back_url(day, round_code), witness=current_user.username)
+    html = render_template(
+        "mar/pill_pass.html", facilities=facilities, facility=facility, ward=ward, rows=rows,
+        table=table,
+        day=day, round_code=round_code, rounds=rounds, scheduler_gap=gap,
+        may_record=may_record, csrf=generate_csrf(),
+        prev_day=day - timedelta(days=1), next_day=day + timedelta(days=1))
     db.session.commit()
     return html
+
+
+def _row_urls() -> dict[str, tuple[str, str]]:
+    """(prefix, suffix) around the id of the per-row links, so the template joins
+    strings instead of calling url_for 900 times."""
+    def around(endpoint, **kw):
+        key, = kw
+        url = url_for(endpoint, **{key: 987654321})
+        head, tail = url.split("987654321")
+        return head, tail
+    return {"patient": around("patients.show", patient_id=0),
+            "record": around("mar.record", dose_id=0),
+            "api": around("api_mar.record", dose_id=0),
+            "photo": around("photos.show", patient_id=0)}
+
+
+@bp.route("/pill-pass/generate", methods=["POST"])
+@require(Permission.MAR_RECORD)
+def generate_day():
+    """The explicit fallback when the scheduler has not made a day's doses."""
+    now = clock.now()
+    _, facility, ward = current_place()
+    if facility is None:
+        raise NotFound("No facility.")
+    try:
+        day = date.fromisoformat(request.form.get("date", ""))
+    except ValueError:
+        raise ValidationFailed({"date": ["Use YYYY-MM-DD."]}) from None
+    today = schedule_rules.local_day(now, facility.timezone)
+    if not (today - late_limit() <= day <= today + timedelta(days=1)):
+        raise ValidationFailed({"date": [f"Only from {late_limit().days} days back to tomorrow."]})
+    made = pill_pass_rows.generate_day(current_user, facility, day, now=now)
+    db.session.commit()
+    flash(f"{made} doses made for {day.isoformat()}. Tell whoever runs prisoncare that the "
+          "scheduler did not make them.", "ok")
+    return redirect(_back_url(day, request.form.get("round") or ""))
 
 
 def _local_time(dose) -> str:

@@ -5,7 +5,7 @@ from .audit import AuditChainHead, AuditEntry
 from .facilities import Facility, Ward
 from .patients import CustodyEpisode, CustodyEvent, Patient
 from .staff import ApiToken, StaffSession, StaffUser, UserFacility, UserRole
-from . import intake, interruptions, medication, release, srh  # noqa: E402,F401  (their tables)
+from . import intake, interruptions, medication, photos, release, srh  # noqa: E402,F401  (their tables)
 from . import handovers  # noqa: E402,F401  (transfer handover, issue 5)
 
 __all__ = [

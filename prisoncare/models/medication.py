@@ -82,6 +82,10 @@ class ScheduledDose(db.Model):
         Index("ix_scheduled_dose_status_due", "status", "due_at"),
         Index("ix_scheduled_dose_due_order", "due_at", "order_id"),
         Index("ix_scheduled_dose_status_at", "status_at"),
+        # Covers the pill pass's guards (status per patient and day, and the order):
+        # read from the index alone, not from the table (migration 0009).
+        Index("ix_scheduled_dose_patient_day_status", "patient_id", "local_date", "status",
+              "order_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -6,7 +6,7 @@ from marshmallow import Schema, fields, validate
 
 from ..models.medication import (ADMINISTRATION_MODES, DOSE_STATUSES, PROGRAMMES, RECORDED_OUTCOMES,
                                   TB_PHASES)
-from .common import Instant
+from .common import Instant, ListArgs, page_of
 
 HHMM = validate.Regexp(r"^\d{2}:\d{2}$", error="Use HH:MM.")
 TEXT = validate.Length(min=1, max=2000)
@@ -93,14 +93,14 @@ class OrderSchema(Schema):
     discontinue_reason = fields.String(allow_none=True)
 
 
-class DoseListArgs(Schema):
+class DoseListArgs(ListArgs):
     facility = fields.String(required=True, metadata={"description": "Facility code"})
     ward = fields.String(metadata={"description": "Ward code"})
     date = fields.Date(metadata={"description": "Local day (default today)"})
     round = fields.String(validate=HHMM, metadata={"description": "Round, HH:MM local time"})
 
 
-class PatientDoseArgs(Schema):
+class PatientDoseArgs(ListArgs):
     from_ = fields.Date(data_key="from")
     to = fields.Date()
 
@@ -142,6 +142,10 @@ class DoseSchema(Schema):
     blocks = fields.List(fields.String(), metadata={
         "description": "Why a `given` would be refused now: review_required, "
                        "dose_already_given_today (ward MAR only)"})
+
+
+OrderPage = page_of(OrderSchema, "OrderPage")
+DosePage = page_of(DoseSchema, "DosePage")
 
 
 class AdministrationCreateSchema(Schema):

@@ -1,28 +1,26 @@
-"""Recording what happened to a scheduled dose, voiding a record, and the two
-safety guards (OST review block, same-day double dose), computed set-based so the
-pill-pass page can show them for a whole ward before the nurse acts.
+"""Recording what happened to a scheduled dose and voiding a record, behind the two
+safety guards (services/guards.py: OST review block, same-day double dose).
 
 Error choices (documented in the API): a second `given` dose of the same order on
 the same local day is 409 `dose_already_given_today` (a conflict with what is
 already recorded); a dose more than EARLY_WINDOW before it is due is 422
 `not_yet_due`.
 """
-from collections import defaultdict
-from datetime import date, datetime, timedelta, timezone
+from datetime import timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import lazyload
 
 from .. import audit
 from ..authz import CLINICAL_ROLES
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..extensions import db
-from ..models.medication import (ClinicalReview, DoseAdministration, MedicationOrder,
-                                 ScheduledDose)
-from ..models.staff import StaffUser
-from ..rules import dosing_guards
+from ..models.medication import DoseAdministration, ScheduledDose
+from ..models.staff import StaffUser, UserRole
 from ..rules import schedule as schedule_rules
+from .guards import ALREADY_GIVEN_TODAY, REVIEW_REQUIRED, already_given_today, review_blocked
 
 LATE_ENTRY_LIMIT = timedelta(days=7)   # default; the view passes the configured value
 LATE_AFTER = timedelta(minutes=15)     # recorded this long after it happened: a late entry
@@ -31,148 +29,20 @@ EARLY_WINDOW = timedelta(hours=3)      # a dose may be given this long before it
 MAX_EVERY_DAYS = schedule_rules.EVERY_DAYS_MAX
 
 ALREADY_RECORDED = "dose_already_recorded"
-ALREADY_GIVEN_TODAY = "dose_already_given_today"
-REVIEW_REQUIRED = "review_required"
-
-
-# -- the guards, for many doses at once -------------------------------------------------
-
-def _family(order: MedicationOrder) -> str | None:
-    if order.programme != "ost":
-        return None
-    return dosing_guards.drug_family(order.drug)
-
-
-def review_blocked(doses: list[ScheduledDose], thresholds=None) -> set[int]:
-    """Ids of the OST doses among `doses` whose `given` needs a clinician review first.
-
-    Four queries whatever the number of patients, none returning a row per past
-    given dose (a year of daily doses is mostly given ones): the last day with a
-    given dose before the earliest target day, per patient and drug; the doses since
-    that could end or extend a streak (not given, or on/after the earliest target
-    day); the last given instant, only for the patients whose streak reached a
-    threshold; the last review."""
-    targets = [d for d in doses if _family(d.order)]
-    if not targets:
-        return set()
-    patient_ids = {d.patient_id for d in targets}
-    biggest = max(dosing_guards.merge_thresholds(thresholds)[_family(d.order)]["days"]
-                  for d in targets)
-    first_target = min(d.local_date for d in targets)
-    first_day = first_target - timedelta(days=biggest * MAX_EVERY_DAYS + 1)
-    last_day = max(d.local_date for d in targets)
-    ost_window = (ScheduledDose.patient_id.in_(patient_ids), MedicationOrder.programme == "ost",
-                  ScheduledDose.local_date >= first_day, ScheduledDose.local_date <= last_day)
-    families: dict[str, str | None] = {}   # drug -> family, once per drug name, not per row
-
-    def family_of(drug):
-        if drug not in families:
-            families[drug] = dosing_guards.drug_family(drug, thresholds)
-        return families[drug]
-
-    by_key: dict[tuple, list] = defaultdict(list)
-    # A streak counted back from a target day stops at the first day with a given
-    # dose: before the earliest target day only the last such day matters.
-    for pid, drug, day in db.session.execute(
-            select(ScheduledDose.patient_id, MedicationOrder.drug, func.max(ScheduledDose.local_date))
-            .join(MedicationOrder, ScheduledDose.order_id == MedicationOrder.id)
-            .where(*ost_window, ScheduledDose.local_date < first_target,
-                   ScheduledDose.status == "given")
-            .group_by(ScheduledDose.patient_id, MedicationOrder.drug)).all():
-        by_key[(pid, family_of(drug))].append((day, "given"))
-    for pid, day, status, drug in db.session.execute(
-            select(ScheduledDose.patient_id, ScheduledDose.local_date, ScheduledDose.status,
-                   MedicationOrder.drug)
-            .join(MedicationOrder, ScheduledDose.order_id == MedicationOrder.id)
-            .where(*ost_window, or_(ScheduledDose.status != "given",
-                                    ScheduledDose.local_date >= first_target))).all():
-        by_key[(pid, family_of(drug))].append((day, status))
-
-    streaks = {}
-    for dose in targets:
-        days: dict[date, list[str]] = defaultdict(list)
-        for day, status in by_key[(dose.patient_id, _family(dose.order))]:
-            if day < dose.local_date:
-                # A past dose nobody recorded is a missed one, whether or not the
-                # scheduler has marked it yet.
-                days[day].append("missed" if status == "due" else status)
-        streaks[dose.id] = (days, dosing_guards.consecutive_days_without_given(
-            days, dose.local_date - timedelta(days=1)))
-    # The last given instant only matters once a streak has reached its threshold.
-    thresholds_of = {drug: dosing_guards.review_threshold(drug, thresholds)
-                     for drug in {d.order.drug for d in targets}}
-    reached = {d.patient_id for d in targets if thresholds_of[d.order.drug] is not None
-               and streaks[d.id][1] >= thresholds_of[d.order.drug]}
-    given_at: dict[tuple, list] = defaultdict(list)
-    for pid, day, drug, at in db.session.execute(
-            select(ScheduledDose.patient_id, ScheduledDose.local_date, MedicationOrder.drug,
-                   DoseAdministration.administered_at)
-            .select_from(DoseAdministration)
-            .join(ScheduledDose, DoseAdministration.dose_id == ScheduledDose.id)
-            .join(MedicationOrder, ScheduledDose.order_id == MedicationOrder.id)
-            .where(ScheduledDose.patient_id.in_(reached), MedicationOrder.programme == "ost",
-                   ScheduledDose.local_date >= first_day, ScheduledDose.local_date <= last_day,
-                   DoseAdministration.voided_at.is_(None),
-                   DoseAdministration.outcome == "given")).all():
-        given_at[(pid, family_of(drug))].append((day, at))
-    reviews = dict(db.session.execute(
-        select(ClinicalReview.patient_id, func.max(ClinicalReview.reviewed_at))
-        .where(ClinicalReview.patient_id.in_(patient_ids), ClinicalReview.programme == "ost")
-        .group_by(ClinicalReview.patient_id)).all())
-    blocked = set()
-    for dose in targets:
-        days, streak = streaks[dose.id]
-        last_given = max((at for day, at in given_at[(dose.patient_id, _family(dose.order))]
-                          if day < dose.local_date), default=None)
-        as_of = dose.local_date - timedelta(days=1)
-        review_at = reviews.get(dose.patient_id)
-        since = None
-        if review_at is not None:
-            tz = dose.facility.timezone
-            since = dosing_guards.consecutive_days_without_given(
-                days, as_of, after=schedule_rules.local_day(review_at, tz))
-        if dosing_guards.review_required(dose.order.drug, streak, review_at, last_given,
-                                         thresholds, missed_since_review=since):
-            blocked.add(dose.id)
-    return blocked
-
-
-def given_counts(doses: list[ScheduledDose]) -> dict[tuple[int, date], int]:
-    """(order lineage, local day) -> live `given` records, for the days of `doses`.
-    Counted over the whole lineage, so a new version or a transfer does not reset it."""
-    if not doses:
-        return {}
-    lineages = {d.order.lineage_id for d in doses}
-    days = {d.local_date for d in doses}
-    # Redundant with local_date (local days are within a day of UTC ones), but it lets
-    # the (order, due instant) index find the few doses instead of a year of them.
-    lo = datetime.combine(min(days) - timedelta(days=1), datetime.min.time(), timezone.utc)
-    hi = datetime.combine(max(days) + timedelta(days=2), datetime.min.time(), timezone.utc)
-    rows = db.session.execute(
-        select(MedicationOrder.lineage_id, ScheduledDose.local_date, func.count())
-        .select_from(DoseAdministration)
-        .join(ScheduledDose, DoseAdministration.dose_id == ScheduledDose.id)
-        .join(MedicationOrder, ScheduledDose.order_id == MedicationOrder.id)
-        .where(MedicationOrder.lineage_id.in_(lineages), ScheduledDose.local_date.in_(days),
-               ScheduledDose.due_at >= lo, ScheduledDose.due_at < hi,
-               DoseAdministration.voided_at.is_(None), DoseAdministration.outcome == "given")
-        .group_by(MedicationOrder.lineage_id, ScheduledDose.local_date)).all()
-    return {(lineage, day): n for lineage, day, n in rows}
-
-
-def already_given_today(doses: list[ScheduledDose]) -> set[int]:
-    """Ids of the not-yet-recorded doses whose `given` the double-dose guard refuses."""
-    counts = given_counts(doses)
-    return {d.id for d in doses if d.administration is None and dosing_guards.second_dose_same_day(
-        d.order.times_per_day, counts.get((d.order.lineage_id, d.local_date), 0))}
 
 
 # -- recording -------------------------------------------------------------------------
 
-def _staff(username: str | None) -> StaffUser | None:
+def _witness(username: str | None) -> StaffUser | None:
+    """The witness if she is an active nurse or clinician, in one query (her role
+    and facility rows are not loaded with her)."""
     if not username:
         return None
-    return db.session.scalar(select(StaffUser).where(StaffUser.username == username))
+    return db.session.scalar(
+        select(StaffUser).where(
+            StaffUser.username == username, StaffUser.disabled_at.is_(None),
+            exists().where(UserRole.user_id == StaffUser.id, UserRole.role.in_(CLINICAL_ROLES)))
+        .options(lazyload(StaffUser.role_rows), lazyload(StaffUser.facility_rows)))
 
 
 def _check_fields(dose: ScheduledDose, data: dict, *, now, late_limit) -> tuple[dict, StaffUser | None]:
@@ -190,8 +60,8 @@ def _check_fields(dose: ScheduledDose, data: dict, *, now, late_limit) -> tuple[
         errors.setdefault("reason", []).append(f"Say why the dose was {outcome.replace('_', ' ')}.")
     witness = None
     if data.get("witnessed_by"):
-        witness = _staff(data["witnessed_by"])
-        if witness is None or witness.is_disabled or not (witness.roles & CLINICAL_ROLES):
+        witness = _witness(data["witnessed_by"])
+        if witness is None:
             errors.setdefault("witnessed_by", []).append("Not a nurse or clinician of this service.")
     elif outcome == "given" and dose.order.administration == "witnessed":
         errors.setdefault("witnessed_by", []).append("A witnessed dose needs the witness.")

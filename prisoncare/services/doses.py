@@ -1,8 +1,10 @@
 """Scheduled doses: generating them (one set-based function for any window) and
 reading them for the ward MAR and the patient's MAR.
 
-`generate_doses` is what the scheduler calls; the MAR routes call it for the
-day they show, so the MAR works before the scheduler runs. Generation is
+`generate_doses` is what the scheduler calls (36 hours ahead); a new order
+generates its own doses to the end of today, the patient's MAR its own days, and
+the pill pass offers an explicit fallback when a ward-day has none (the ward
+views do not generate: that cost ~20 ms per page view). Generation is
 idempotent: (order, due instant) is unique and only missing rows are inserted
 (ON CONFLICT DO NOTHING, so two generators at once do not collide either).
 """
@@ -198,10 +200,10 @@ def _with_everything(query):
 
 def ward_doses(facility: Facility, ward_id: int | None, day: date, *, round_at: datetime | None,
                now) -> list[ScheduledDose]:
-    """The MAR of a facility (or one ward) for a local day: generated if missing,
-    then read in one query with patients, orders and live administrations."""
-    start, end = schedule_rules.local_day_bounds(day, facility.timezone)
-    generate_doses(db.session, start, end, now, facility_id=facility.id)
+    """The MAR of a facility (or one ward) for a local day, read in one query with
+    patients, orders and live administrations (for the API; the pill-pass page reads
+    plain rows, services/pill_pass.py). Nothing is generated: the scheduler makes
+    doses 36 hours ahead."""
     query = select(ScheduledDose).where(ScheduledDose.facility_id == facility.id,
                                         ScheduledDose.local_date == day)
     if ward_id is not None:
@@ -232,7 +234,11 @@ def patient_doses(patient: Patient, first: date, last: date, *, now) -> list[Sch
 def load_dose(actor, dose_id: int, *, for_update=False) -> ScheduledDose:
     from ..authz import ensure_patient_visible
     from ..errors import NotFound
-    dose = db.session.get(ScheduledDose, dose_id)
+    # One query for what recording reads: the patient (visibility), the order and the
+    # facility (the guards), the live record (already recorded?).
+    dose = db.session.get(ScheduledDose, dose_id, options=[
+        joinedload(ScheduledDose.patient), joinedload(ScheduledDose.order),
+        joinedload(ScheduledDose.facility), joinedload(ScheduledDose.administration)])
     if dose is None:
         raise NotFound("No such dose.")
     try:

@@ -6,6 +6,7 @@ TO_LOGIN = {r: "login" for r in ROLES}
 MAR_READERS = only("nurse", "clinician", "release_officer")
 MAR_RECORDERS = only("nurse", "clinician")
 CLINICIAN = only("clinician")
+PATIENT_READERS = only("nurse", "clinician", "release_officer", "auditor", "custody")
 
 ROWS = {
     ("POST", "/api/v1/patients/<int:patient_id>/orders"): (CLINICIAN, 401),
@@ -23,6 +24,13 @@ ROWS = {
     ("POST", "/mar/patients/<int:patient_id>/reviews"): (CLINICIAN, "login"),
     ("POST", "/mar/doses/<int:dose_id>/administration"): (MAR_RECORDERS, "login"),
     ("POST", "/mar/orders/<int:order_id>/discontinue"): (CLINICIAN, "login"),
+    # the explicit fallback when the scheduler has not made a ward-day's doses
+    ("POST", "/mar/pill-pass/generate"): (MAR_RECORDERS, "login"),
+    # patient photos: the patient's visibility to see, nurse or clinician to upload
+    ("GET", "/api/v1/patients/<int:patient_id>/photo"): (PATIENT_READERS, 401),
+    ("PUT", "/api/v1/patients/<int:patient_id>/photo"): (MAR_RECORDERS, 401),
+    ("GET", "/patients/<int:patient_id>/photo"): (PATIENT_READERS, "login"),
+    ("POST", "/patients/<int:patient_id>/photo"): (MAR_RECORDERS, "login"),
 }
 
 # What the routes with other ids really answer (checked in test_mar_api.py).

@@ -41,7 +41,7 @@ def order(as_user, patient_id):
 
 
 def todays_dose(api, patient_id):
-    rows = api.get("/api/v1/doses?facility=FAC-A&ward=A&date=2026-03-10").get_json()
+    rows = api.get("/api/v1/doses?facility=FAC-A&ward=A&date=2026-03-10").get_json()["items"]
     return next(r for r in rows if r["patient"]["id"] == patient_id)
 
 
@@ -50,8 +50,8 @@ def test_prescribe_and_list(as_user, patient_id, order):
     assert order["start_at"] == "2026-03-09T10:00:00Z" and order["dose"] == 60
     assert order["schedule"] == {"times": ["08:00"], "every_days": 1}
     assert order["prescribed_by"] == "clinician.a"
-    rows = as_user("nurse.a").get(f"/api/v1/patients/{patient_id}/orders").get_json()
-    assert [r["id"] for r in rows] == [order["id"]]
+    page = as_user("nurse.a").get(f"/api/v1/patients/{patient_id}/orders").get_json()
+    assert [r["id"] for r in page["items"]] == [order["id"]] and page["total"] == 1
 
 
 @pytest.mark.parametrize("over,code,field", [
@@ -94,14 +94,18 @@ def test_change_and_discontinue(as_user, patient_id, order):
     assert resp.status_code == 200 and resp.get_json()["status"] == "discontinued"
     again = api.post(f"/api/v1/orders/{new['id']}/discontinue", json={"reason": "again"})
     assert again.status_code == 409
-    statuses = [o["status"] for o in api.get(f"/api/v1/patients/{patient_id}/orders").get_json()]
-    assert sorted(statuses) == ["discontinued", "superseded"]
+    page = api.get(f"/api/v1/patients/{patient_id}/orders").get_json()
+    assert sorted(o["status"] for o in page["items"]) == ["discontinued", "superseded"]
+    one = api.get(f"/api/v1/patients/{patient_id}/orders?limit=1&offset=1").get_json()
+    assert one["total"] == 2 and [o["id"] for o in one["items"]] == [page["items"][1]["id"]]
+    assert api.get(f"/api/v1/patients/{patient_id}/orders?limit=1001").status_code == 422
 
 
 def test_the_ward_mar_shape(as_user, patient_id, order):
     rows = as_user("nurse.a").get("/api/v1/doses?facility=FAC-A&ward=A&date=2026-03-10&round=08:00")
     assert rows.status_code == 200
-    (row,) = rows.get_json()
+    assert rows.get_json()["total"] == 1
+    (row,) = rows.get_json()["items"]
     assert row["patient"] == {"id": patient_id, "prison_number": "MAR-1", "name": "Olena Kovalenko",
                               "custody_status": "in_custody", "absent_where": None}
     assert row["order"]["id"] == order["id"] and row["order"]["programme"] == "ost"
@@ -109,7 +113,9 @@ def test_the_ward_mar_shape(as_user, patient_id, order):
     assert row["status"] == "due" and row["recorded_by"] is None and row["late"] is None
     assert row["blocks"] == []
     api = as_user("nurse.a")
-    assert api.get("/api/v1/doses?facility=FAC-A&round=09:00").get_json() == []
+    assert api.get("/api/v1/doses?facility=FAC-A&round=09:00").get_json() == {"items": [], "total": 0}
+    assert api.get("/api/v1/doses?facility=FAC-A&offset=1").get_json() == {"items": [], "total": 1}
+    assert api.get("/api/v1/doses?facility=FAC-A&limit=0").status_code == 422
     assert api.get("/api/v1/doses?facility=FAC-B").status_code == 404
     assert api.get("/api/v1/doses?facility=NOPE").status_code == 404
     assert api.get("/api/v1/doses?facility=FAC-A&ward=Z").status_code == 404
@@ -182,9 +188,11 @@ def test_review_required_then_review_unblocks(as_user, patient_id):
 def test_patient_doses_range(as_user, patient_id, order):
     api = as_user("release_officer.a")
     rows = api.get(f"/api/v1/patients/{patient_id}/doses").get_json()
-    assert [r["local_date"] for r in rows] == ["2026-03-10"]
+    assert [r["local_date"] for r in rows["items"]] == ["2026-03-10"] and rows["total"] == 1
     rows = api.get(f"/api/v1/patients/{patient_id}/doses?from=2026-03-01&to=2026-03-10").get_json()
-    assert [r["due_at"] for r in rows] == ["2026-03-10T06:00:00Z"]
+    assert [r["due_at"] for r in rows["items"]] == ["2026-03-10T06:00:00Z"]
+    assert api.get(f"/api/v1/patients/{patient_id}/doses?limit=1&offset=1").get_json() == {
+        "items": [], "total": 1}
     assert api.get(f"/api/v1/patients/{patient_id}/doses?from=2026-03-10&to=2026-03-01").status_code == 422
     assert api.get(f"/api/v1/patients/{patient_id}/doses?from=2025-01-01&to=2026-03-01").status_code == 422
     assert as_user("release_officer.b").get(f"/api/v1/patients/{patient_id}/doses").status_code == 404

@@ -266,3 +266,22 @@ def test_discontinuing_keeps_a_later_dose_whose_record_was_voided(methadone):
     assert db.session.get(ScheduledDose, today.id) is not None
     record = db.session.scalars(select(DoseAdministration)).one()
     assert record.dose_id == today.id and record.voided_at == early
+
+
+@pytest.mark.parametrize("given_on_first,blocked", [(True, False), (False, True)])
+def test_a_sparse_schedule_counts_scheduled_days_not_calendar_days(w, given_on_first, blocked):
+    """Every third day (1, 4, 7, 10 March): the last few calendar days hold one dose
+    only, so the guard reads further back for her, and counts doses, not days."""
+    patient = admitted()
+    order = orders.create_order(staff("clinician.a"), patient, ost(
+        schedule={"times": ["08:00"], "every_days": 3},
+        start_at=datetime(2026, 2, 28, 23, tzinfo=UTC)), now=NOW)
+    assert [d.day for d in db.session.scalars(select(ScheduledDose.local_date).where(
+        ScheduledDose.order_id == order.id).order_by(ScheduledDose.local_date))] == [1, 4, 7, 10]
+    if given_on_first:                        # then 4 and 7 missed: two doses
+        first = dose_on(1)
+        mar.record_administration(staff("nurse.a"), first, {
+            "outcome": "given", "witnessed_by": "nurse.a", "administered_at": first.due_at},
+            now=NOW, late_limit=timedelta(days=30))
+    today = dose_on(10)
+    assert (today.id in mar.review_blocked([today])) is blocked

@@ -179,3 +179,39 @@ def test_query_count_does_not_grow_with_the_ward(app, world, logged_in):
                        for s in statements)
     grown = shapes(many) - shapes(few)
     assert len(many) == len(few), grown
+
+
+def test_a_day_the_scheduler_has_not_made_says_so_and_can_be_made(app, world, logged_in):
+    on_methadone(app, "PP-1")                 # her doses exist up to the end of today only
+    client = logged_in("nurse.a")
+    page = get(client, "/mar/pill-pass?date=2026-03-11")
+    banner = page.by_id("scheduler-gap")
+    assert banner is not None and "the scheduler has not made them" in banner.text
+    assert page.find("table", id="pill-pass") is None
+    gap_page = page
+    resp = submit(client, page, {}, action="/mar/pill-pass/generate")
+    assert resp.status == 302
+    assert location_path(resp.resp) == "/mar/pill-pass?date=2026-03-11"
+    page = get(client, "/mar/pill-pass?date=2026-03-11")
+    assert any("1 doses made for 2026-03-11" in f for f in page.flashes())
+    assert page.by_id("scheduler-gap") is None
+    assert "status-due" in row(page, "PP-1").get("class")
+    with app.app_context():
+        from prisoncare.models import AuditEntry
+        assert db.session.scalar(db.select(db.func.count()).select_from(AuditEntry).where(
+            AuditEntry.action == "mar.generate_day")) == 1
+    too_far = submit(client, gap_page, {"date": "2026-03-20"}, action="/mar/pill-pass/generate")
+    assert too_far.status == 422
+
+
+def test_a_ward_without_orders_shows_no_banner(app, world, logged_in):
+    page = get(logged_in("nurse.a"), "/mar/pill-pass?date=2026-03-11")
+    assert page.by_id("scheduler-gap") is None
+    assert "No doses due on this ward on 2026-03-11." in page.text
+
+
+def test_the_banner_offers_no_button_to_who_cannot_record(app, world, logged_in):
+    on_methadone(app, "PP-1")
+    page = get(logged_in("release_officer.a"), "/mar/pill-pass?date=2026-03-11")
+    assert page.by_id("scheduler-gap") is not None
+    assert page.by_id("scheduler-gap").find("form") is None

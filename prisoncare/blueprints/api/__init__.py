@@ -17,7 +17,7 @@ COMMON_ERRORS = (400, 401, 403, 404, 409, 422)
 
 def register_api(app):
     from . import (alerts, audit_log, custody, facilities, intake, interruptions, mar, patients,
-                   release, reports, session, srh)
+                   photos, release, reports, session, srh)
 
     api.init_app(app, spec_kwargs={
         "info": {"description": "prisoncare: continuity of OST, ART, TB, HCV and SRH care "
@@ -29,7 +29,7 @@ def register_api(app):
         "security": [{"bearer": []}, {"session": []}],
     })
     for module in (session, facilities, patients, custody, intake, mar, alerts, interruptions,
-                   srh, release, audit_log, reports):
+                   srh, release, audit_log, reports, photos):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
     from . import handovers
     api.register_blueprint(handovers.blp, url_prefix="/api/v1")

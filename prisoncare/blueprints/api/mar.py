@@ -10,12 +10,13 @@ from ...authz import Permission, can_see_facility, require
 from ...errors import NotFound, ValidationFailed
 from ...extensions import db
 from ...rules import schedule as schedule_rules
+from ...schemas.common import ListArgs
 from ...schemas.medication import (AdministrationCreateSchema, AdministrationSchema,
-                                   DoseListArgs, DoseSchema, OrderChangeSchema,
+                                   DoseListArgs, DosePage, OrderChangeSchema, OrderPage,
                                    DiscontinueSchema, OrderCreateSchema, OrderSchema, PatientDoseArgs, ReasonSchema,
                                    ReviewCreateSchema, ReviewSchema, administration_dict,
                                    dose_dict, order_dict, review_dict)
-from ...services import administration, doses, orders, reviews
+from ...services import administration, doses, guards, orders, reviews
 from ...services.facilities import facility_by_code
 from ...services.patients import read_patient
 from .docs import errors
@@ -52,14 +53,16 @@ def create_order(data, patient_id):
 
 @blp.route("/patients/<int:patient_id>/orders", methods=["GET"])
 @require(Permission.CLINICAL_READ)
-@blp.response(200, OrderSchema(many=True))
-@errors(blp, 401, 403, 404)
-def list_orders(patient_id):
+@blp.arguments(ListArgs, location="query")
+@blp.response(200, OrderPage)
+@errors(blp, 401, 403, 404, 422)
+def list_orders(args, patient_id):
     """The patient's orders, every version (current first within a programme)."""
     patient = read_patient(current_user, patient_id, now=clock.now(), purpose="order.read")
     rows = orders.patient_orders(patient)
+    page = rows[args["offset"]:args["offset"] + args["limit"]]
     db.session.commit()
-    return [order_dict(o, _tz(patient)) for o in rows]
+    return {"items": [order_dict(o, _tz(patient)) for o in page], "total": len(rows)}
 
 
 @blp.route("/orders/<int:order_id>", methods=["PATCH"])
@@ -95,11 +98,12 @@ def discontinue_order(data, order_id):
 @blp.route("/doses", methods=["GET"])
 @require(Permission.MAR_READ)
 @blp.arguments(DoseListArgs, location="query")
-@blp.response(200, DoseSchema(many=True))
+@blp.response(200, DosePage)
 @errors(blp, 401, 403, 404, 422)
 def ward_mar(args):
-    """The MAR of a facility or ward for a local day (generated if missing), with the
-    blocks a `given` would meet now."""
+    """The MAR of a facility or ward for a local day, with the blocks a `given` would
+    meet now. Doses are made ahead by the scheduler (generate-doses, 36 hours): a
+    day it has not reached answers no items."""
     now = clock.now()
     facility = facility_by_code(args["facility"])
     if facility is None or not can_see_facility(current_user, facility.id):
@@ -118,27 +122,17 @@ def ward_mar(args):
             raise ValidationFailed({"round": errs["times"]})
         round_at = schedule_rules.local_instant(day, times[0], facility.timezone)
     rows = doses.ward_doses(facility, ward_id, day, round_at=round_at, now=now)
-    blocks = mar_blocks(rows)
-    out = [dose_dict(d, blocks.get(d.id, ())) for d in rows]  # before commit expires them
+    page = rows[args["offset"]:args["offset"] + args["limit"]]
+    blocks = guards.blocks_for(page)
+    out = [dose_dict(d, blocks.get(d.id, ())) for d in page]  # before commit expires them
     db.session.commit()
-    return out
-
-
-def mar_blocks(rows) -> dict[int, list[str]]:
-    """dose id -> codes a `given` would be refused with, for unrecorded doses."""
-    open_rows = [d for d in rows if d.administration is None]
-    out: dict[int, list[str]] = {}
-    for dose_id in administration.already_given_today(open_rows):
-        out.setdefault(dose_id, []).append(administration.ALREADY_GIVEN_TODAY)
-    for dose_id in administration.review_blocked(open_rows):
-        out.setdefault(dose_id, []).append(administration.REVIEW_REQUIRED)
-    return out
+    return {"items": out, "total": len(rows)}
 
 
 @blp.route("/patients/<int:patient_id>/doses", methods=["GET"])
 @require(Permission.MAR_READ)
 @blp.arguments(PatientDoseArgs, location="query")
-@blp.response(200, DoseSchema(many=True))
+@blp.response(200, DosePage)
 @errors(blp, 401, 403, 404, 422)
 def patient_mar(args, patient_id):
     """A patient's doses between two local dates (default the last 7 days)."""
@@ -151,9 +145,9 @@ def patient_mar(args, patient_id):
     if (last - first).days > MAX_RANGE_DAYS:
         raise ValidationFailed({"to": [f"At most {MAX_RANGE_DAYS} days at a time."]})
     rows = doses.patient_doses(patient, first, last, now=now)
-    out = [dose_dict(d) for d in rows]
+    out = [dose_dict(d) for d in rows[args["offset"]:args["offset"] + args["limit"]]]
     db.session.commit()
-    return out
+    return {"items": out, "total": len(rows)}
 
 
 @blp.route("/doses/<int:dose_id>/administration", methods=["POST"])
@@ -167,8 +161,9 @@ def record(data, dose_id):
     dose = doses.load_dose(current_user, dose_id)
     record = administration.record_administration(current_user, dose, data, now=now,
                                                   late_limit=late_limit())
+    out = administration_dict(record, dose)   # before the commit expires what it reads
     db.session.commit()
-    return administration_dict(record, dose)
+    return out
 
 
 @blp.route("/doses/<int:dose_id>/administration/void", methods=["POST"])

@@ -1,0 +1,264 @@
+"""The two safety guards on a `given` dose, for many doses at once (set-based), so
+the pill pass and the ward MAR show them for a whole ward before the nurse acts and
+recording checks them for one dose: the OST review block after missed days, and the
+same-day double dose. The rules themselves are pure (rules/dosing_guards.py)."""
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import lru_cache
+
+from sqlalchemy import Date, bindparam, func, or_, select
+
+from ..extensions import db
+from ..models.medication import (ClinicalReview, DoseAdministration, MedicationOrder,
+                                 ScheduledDose)
+from ..rules import dosing_guards
+from ..rules import schedule as schedule_rules
+
+MAX_EVERY_DAYS = schedule_rules.EVERY_DAYS_MAX
+ALREADY_GIVEN_TODAY = "dose_already_given_today"
+REVIEW_REQUIRED = "review_required"
+
+
+def _rows(statement, params=None) -> list:
+    """Plain rows of a column select, past the ORM's per-row machinery (the guards
+    read thousands of tuples per ward); pending changes are flushed first."""
+    db.session.flush()
+    return db.session.connection().execute(statement, params).all()
+
+
+# The guards' statements are built once (bound parameters, IN lists expanding):
+# building them on every page cost a few milliseconds of Python.
+
+def _in(name):
+    return bindparam(name, expanding=True)
+
+
+@lru_cache(maxsize=1)
+def _history_statements():
+    sd = ScheduledDose
+    window = (sd.patient_id.in_(_in("patients")), sd.local_date >= bindparam("first", type_=Date),
+              sd.local_date <= bindparam("last", type_=Date))
+    target = bindparam("target", type_=Date)
+    last_given = (select(sd.patient_id, sd.order_id, func.max(sd.local_date))
+                  .where(*window, sd.local_date < target, sd.status == "given")
+                  .group_by(sd.patient_id, sd.order_id))
+    since = (select(sd.patient_id, sd.order_id, sd.local_date, sd.status)
+             .where(*window, or_(sd.status != "given", sd.local_date >= target)))
+    drugs = select(MedicationOrder.id, MedicationOrder.drug).where(
+        MedicationOrder.id.in_(_in("orders")), MedicationOrder.programme == "ost")
+    return last_given, since, drugs
+
+
+@lru_cache(maxsize=2)
+def _given_at_statement(one_day: bool):
+    sd, da = ScheduledDose, DoseAdministration
+    first, target = bindparam("first", type_=Date), bindparam("target", type_=Date)
+    return (select(sd.patient_id, sd.order_id,
+                   func.max(sd.local_date) if one_day else sd.local_date,
+                   func.max(da.administered_at))
+            .select_from(da).join(sd, da.dose_id == sd.id)
+            .where(sd.patient_id.in_(_in("patients")), sd.local_date >= first,
+                   sd.local_date < target if one_day
+                   else sd.local_date <= bindparam("last", type_=Date),
+                   da.voided_at.is_(None), da.outcome == "given")
+            .group_by(*((sd.patient_id, sd.order_id) if one_day else
+                        (sd.patient_id, sd.order_id, sd.local_date))))
+
+
+@lru_cache(maxsize=1)
+def _reviews_statement():
+    return (select(ClinicalReview.patient_id, func.max(ClinicalReview.reviewed_at))
+            .where(ClinicalReview.patient_id.in_(_in("patients")),
+                   ClinicalReview.programme == "ost")
+            .group_by(ClinicalReview.patient_id))
+
+
+# -- the guards, for many doses at once -------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class GuardDose:
+    """What the guards need to know about one scheduled dose: plain values, so the
+    pill pass can check a whole ward without loading ORM objects."""
+    id: int
+    patient_id: int
+    programme: str
+    drug: str
+    lineage_id: int
+    times_per_day: int
+    local_date: date
+    timezone: str
+    recorded: bool = False
+
+
+def guard_dose(dose) -> GuardDose:
+    """A GuardDose for an ORM ScheduledDose (a GuardDose passes through)."""
+    if isinstance(dose, GuardDose):
+        return dose
+    order = dose.order
+    return GuardDose(id=dose.id, patient_id=dose.patient_id, programme=order.programme,
+                     drug=order.drug, lineage_id=order.lineage_id,
+                     times_per_day=order.times_per_day, local_date=dose.local_date,
+                     timezone=dose.facility.timezone, recorded=dose.administration is not None)
+
+
+def review_blocked(doses, thresholds=None) -> set[int]:
+    """Ids of the OST doses among `doses` (ScheduledDose or GuardDose) whose `given`
+    needs a clinician review first.
+
+    A few queries whatever the number of patients, none reading months of doses
+    for a whole ward: the OST doses of the last few days (threshold + 2), which
+    decide every streak that ends at a given dose or reaches its threshold inside
+    them; only for the other patients (sparse schedules) the long window (see
+    _ost_history); then, only for the patients whose streak reached a threshold,
+    the last given instant and the last review. The threshold table is merged and
+    each drug name matched once per call, not once per dose."""
+    table = dosing_guards.merge_thresholds(thresholds)
+    families: dict[str, str | None] = {}   # drug -> family, once per drug name, not per row
+
+    def family_of(drug):
+        if drug not in families:
+            families[drug] = dosing_guards.drug_family(drug, table)
+        return families[drug]
+
+    targets = [d for d in map(guard_dose, doses) if d.programme == "ost" and family_of(d.drug)]
+    if not targets:
+        return set()
+    biggest = max(table[family_of(d.drug)]["days"] for d in targets)
+    first_target = min(d.local_date for d in targets)
+    first_day = first_target - timedelta(days=biggest * MAX_EVERY_DAYS + 1)
+    last_day = max(d.local_date for d in targets)
+
+    def threshold_of(dose):
+        return table[family_of(dose.drug)]["days"]
+
+    def streak_of(dose, by_key):
+        days: dict[date, list[str]] = defaultdict(list)
+        for day, status in by_key[(dose.patient_id, family_of(dose.drug))]:
+            if day < dose.local_date:
+                # A past dose nobody recorded is a missed one, whether or not the
+                # scheduler has marked it yet.
+                days[day].append("missed" if status == "due" else status)
+        return days, dosing_guards.consecutive_days_without_given(
+            days, dose.local_date - timedelta(days=1))
+
+    # First the last few days only (a daily schedule decides within `biggest` days):
+    # a streak that ends at a given dose, or reaches its threshold, inside them is
+    # decided; only the others (sparse schedules) read the long window below.
+    short_first = first_target - timedelta(days=biggest + 2)
+    short = _ost_history(family_of, {d.patient_id for d in targets}, short_first,
+                         first_target, last_day)
+    streaks, undecided = {}, []
+    for dose in targets:
+        days, streak = streak_of(dose, short)
+        ended = any("given" in days[day] for day in days)
+        if ended or streak >= threshold_of(dose):
+            streaks[dose.id] = (days, streak)
+        else:
+            undecided.append(dose)
+    if undecided:
+        long = _ost_history(family_of, {d.patient_id for d in undecided}, first_day,
+                            first_target, last_day)
+        for dose in undecided:
+            streaks[dose.id] = streak_of(dose, long)
+    reached = {d.patient_id for d in targets if streaks[d.id][1] >= threshold_of(d)}
+    # The two queries below run (on an empty set, cheaply) even when no streak reached
+    # its threshold, so the page's statement count does not depend on who is blocked.
+    # The last given instant only matters once a streak has reached its threshold:
+    # per patient, order and day (one row per order when all targets share a day).
+    given_at: dict[tuple, list] = defaultdict(list)
+    one_day = first_target == last_day
+    given_rows = _rows(_given_at_statement(one_day), {
+        "patients": list(reached), "first": first_day, "target": first_target,
+        "last": last_day})
+    ost_drugs = dict(_rows(_history_statements()[2],
+                           {"orders": list({row[1] for row in given_rows})}))
+    for pid, order_id, day, at in given_rows:
+        if order_id in ost_drugs and day is not None:
+            given_at[(pid, family_of(ost_drugs[order_id]))].append((day, at))
+    reviews = dict(_rows(_reviews_statement(), {"patients": list(reached)}))
+    blocked = set()
+    for dose in targets:
+        if dose.patient_id not in reached:
+            continue
+        days, streak = streaks[dose.id]
+        last_given = max((at for day, at in given_at[(dose.patient_id, family_of(dose.drug))]
+                          if day < dose.local_date), default=None)
+        as_of = dose.local_date - timedelta(days=1)
+        review_at = reviews.get(dose.patient_id)
+        since = None
+        if review_at is not None:
+            since = dosing_guards.consecutive_days_without_given(
+                days, as_of, after=schedule_rules.local_day(review_at, dose.timezone))
+        if dosing_guards.review_required(dose.drug, streak, review_at, last_given,
+                                         table, missed_since_review=since):
+            blocked.add(dose.id)
+    return blocked
+
+
+def _ost_history(family_of, patient_ids, first_day: date, first_target: date,
+                 last_day: date) -> dict[tuple, list]:
+    """(patient, family) -> [(local day, status)] of the OST doses that can end or
+    extend a streak on first_day..last_day, without a row per past given dose: the
+    last given day before the earliest target day, per patient and order, then the
+    doses since (not given, or on/after the earliest target day). Both read only
+    the (patient, day, status, order) index; the orders' programme and drug come in
+    a third query, for the few orders met (no join over every OST order)."""
+    last_given_q, since_q, drugs_q = _history_statements()
+    window = {"patients": list(patient_ids), "first": first_day, "last": last_day,
+              "target": first_target}
+    last_given = _rows(last_given_q, window)
+    since = _rows(since_q, window)
+    ost_drugs = dict(_rows(drugs_q, {"orders": list({row[1] for row in last_given}
+                                                    | {row[1] for row in since})}))
+    by_key: dict[tuple, list] = defaultdict(list)
+    for pid, order_id, day in last_given:
+        if order_id in ost_drugs:
+            by_key[(pid, family_of(ost_drugs[order_id]))].append((day, "given"))
+    for pid, order_id, day, status in since:
+        if order_id in ost_drugs:
+            by_key[(pid, family_of(ost_drugs[order_id]))].append((day, status))
+    return by_key
+
+
+def given_counts(doses) -> dict[tuple[int, date], int]:
+    """(order lineage, local day) -> live `given` records, for the days of `doses`
+    (ScheduledDose or GuardDose). Counted over the whole lineage, so a new version
+    or a transfer does not reset it."""
+    doses = [guard_dose(d) for d in doses]
+    if not doses:
+        return {}
+    lineages = {d.lineage_id for d in doses}
+    days = {d.local_date for d in doses}
+    # A dose's status mirrors its live record ("given" exactly when a live `given`
+    # record exists), so the (patient, local day) index finds the few doses of
+    # these patients on these days; the patient travels with her doses.
+    rows = _rows(
+        select(MedicationOrder.lineage_id, ScheduledDose.local_date, func.count())
+        .select_from(ScheduledDose)
+        .join(MedicationOrder, ScheduledDose.order_id == MedicationOrder.id)
+        .where(ScheduledDose.patient_id.in_({d.patient_id for d in doses}),
+               ScheduledDose.local_date.in_(days), ScheduledDose.status == "given",
+               MedicationOrder.lineage_id.in_(lineages))
+        .group_by(MedicationOrder.lineage_id, ScheduledDose.local_date))
+    return {(lineage, day): n for lineage, day, n in rows}
+
+
+def already_given_today(doses) -> set[int]:
+    """Ids of the not-yet-recorded doses whose `given` the double-dose guard refuses."""
+    doses = [guard_dose(d) for d in doses]
+    counts = given_counts(doses)
+    return {d.id for d in doses if not d.recorded and dosing_guards.second_dose_same_day(
+        d.times_per_day, counts.get((d.lineage_id, d.local_date), 0))}
+
+
+def blocks_for(doses) -> dict[int, list[str]]:
+    """dose id -> codes a `given` would be refused with, for the unrecorded doses
+    among `doses` (the ward MAR and the pill pass show them before the nurse acts)."""
+    open_rows = [d for d in map(guard_dose, doses) if not d.recorded]
+    out: dict[int, list[str]] = {}
+    for dose_id in already_given_today(open_rows):
+        out.setdefault(dose_id, []).append(ALREADY_GIVEN_TODAY)
+    for dose_id in review_blocked(open_rows):
+        out.setdefault(dose_id, []).append(REVIEW_REQUIRED)
+    return out
