@@ -72,7 +72,7 @@ class Story:
     def dose_id(self, programme, day, user="nurse.a"):
         doses = self.ok(self.api(user).get(
             f"/api/v1/patients/{self.pid}/doses?from=2026-03-{day:02d}&to=2026-03-{day:02d}"))
-        [d] = [d for d in doses if d["order"]["programme"] == programme]
+        [d] = [d for d in doses["items"] if d["order"]["programme"] == programme]
         return d["id"]
 
     def give(self, programme, day, user="nurse.a", **extra):
