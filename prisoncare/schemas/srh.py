@@ -205,6 +205,8 @@ class WorklistPatientSchema(Schema):
     prison_number = fields.String()
     name = fields.String()
     ward = fields.String(allow_none=True)
+    gestation = fields.String(allow_none=True, metadata={
+        "description": "Weeks+days if she is pregnant (roles that read confidential data), else null."})
 
 
 class WorklistChildSchema(Schema):
