@@ -188,6 +188,11 @@ class SrhSummarySchema(Schema):
         "description": "Children living with her: screening, immunisations, HIV-exposed infant plan."})
     preventive = fields.List(fields.Dict())
     screening_due = fields.List(fields.Dict())
+    next_screening = fields.Dict(allow_none=True, metadata={
+        "description": "The soonest screening she is owed: kind, name, due_on, status, reason."})
+    next_viral_load = fields.Dict(allow_none=True, metadata={
+        "description": "PMTCT, on ART while pregnant or breastfeeding: the next viral load "
+                       "(code, name, due_on, status: upcoming | due | overdue), else null."})
     escorts = fields.List(fields.Nested(EscortSchema))
     protection_flags = fields.List(fields.Nested(FlagSchema))
 

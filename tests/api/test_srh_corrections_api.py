@@ -169,3 +169,20 @@ def test_a_labour_escort_applies_rule_24_whatever_the_gestation(app, woman, as_u
         assert alert is not None and alert.severity == "critical"
     resp = custody.post(f"/api/v1/patients/{pid}/hospital-escorts", json={**body, "purpose": "shopping"})
     assert resp.status_code == 422
+
+
+def test_the_record_shows_the_next_viral_load_and_screening(woman, as_user):
+    nurse, pid = woman
+    record = nurse.get(srh(pid)).get_json()
+    assert record["next_viral_load"] is None
+    assert (record["next_screening"]["kind"], record["next_screening"]["due_on"]) == \
+        ("cervical_screening", "2026-04-09")                # a month after admission
+    as_user("clinician.a").post(f"/api/v1/patients/{pid}/orders", json=ART)
+    nurse.post(srh(pid, "/pregnancies"), json={"dating_method": "lmp", "lmp_on": "2025-12-20"})
+    record = nurse.get(srh(pid)).get_json()
+    assert record["next_viral_load"]["code"] == "vl_booking"
+    assert record["next_viral_load"]["due_on"] == "2026-03-10"
+    record = nurse.post(srh(pid, "/preventive-care"), json={"kind": "viral_load", "done_on": "2026-03-10",
+                                                            "result": "suppressed"}).get_json()
+    assert (record["next_viral_load"]["code"], record["next_viral_load"]["due_on"],
+            record["next_viral_load"]["status"]) == ("vl_34w", "2026-08-15", "upcoming")

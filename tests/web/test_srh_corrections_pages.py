@@ -47,7 +47,9 @@ def test_re_dating_by_scan_from_the_page(logged_in, mother):
         "reason": "dating scan", "dating_method": "scan", "scan_on": "2026-03-10",
         "scan_gestation_weeks": "13", "scan_gestation_days": "0"})
     assert ok.status_code == 302
-    assert get(client, f"/patients/{mother}/srh").by_id("gestation").text == "13+0"
+    page = get(client, f"/patients/{mother}/srh")
+    assert page.by_id("gestation").text == "13+0"
+    assert page.by_id("next-screening").text.startswith("Next screening: Cervical screening")
 
 
 def test_a_child_leaving_is_recorded_from_the_page(app, logged_in, mother):
