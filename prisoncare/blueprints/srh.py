@@ -273,10 +273,19 @@ def build_panel(user, patient, now):
         if can(user, Permission.SRH_ENABLE):
             return "srh/_panel.html", {"not_enabled": True, "prominent": False}
         return None
-    prominent = patient.facility is not None and patient.facility.population == "women"
-    return "srh/_panel.html", {**facts, "prominent": prominent}
+    return "srh/_panel.html", {**facts, "prominent": _in_womens_facility(patient)}
+
+
+def _in_womens_facility(patient) -> bool:
+    return patient.facility is not None and patient.facility.population == "women"
+
+
+def _panel_order(patient) -> int:
+    """First among the clinical panels in a women's facility (before alerts, intake and
+    medication); elsewhere in the normal order, after the intake."""
+    return 1 if _in_womens_facility(patient) else 25
 
 
 register_panel("srh_protection", 5, build_protection_panel)
-register_panel("srh", 15, build_panel)
+register_panel("srh", 25, build_panel, order_for=_panel_order)
 
