@@ -26,7 +26,7 @@ _SHAPES = {
                        "grace_days", "dating_term_days"},
                       {"contact": ({"number", "week", "name", "source"}, set()),
                        "postnatal": ({"number", "day", "name", "source"}, set())}),
-    "srh_screening": ({"title", "version", "source", "first_offer_days"},
+    "srh_screening": ({"title", "version", "source", "first_offer_days", "sti_treatment_days"},
                       {"screening": ({"kind", "name", "start_age", "end_age", "interval_months",
                                       "abnormal_repeat_months", "source"}, set())}),
     "srh_immunisation": ({"title", "version", "source", "overdue_days"},

@@ -225,7 +225,7 @@ class SrhWorklistItemSchema(Schema):
     kind = fields.String(metadata={"description": "antenatal_booking | antenatal_contact | "
                                    "postnatal_contact | child_screen | infant_prophylaxis | "
                                    "immunisation | infant_hiv_test | cervical_screening | "
-                                   "breast_screening | viral_load"})
+                                   "breast_screening | viral_load | sti_treatment"})
     label = fields.String()
     name = fields.String()
     status = fields.String(metadata={"description": "due | overdue"})

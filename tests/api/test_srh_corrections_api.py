@@ -186,3 +186,22 @@ def test_the_record_shows_the_next_viral_load_and_screening(woman, as_user):
                                                             "result": "suppressed"}).get_json()
     assert (record["next_viral_load"]["code"], record["next_viral_load"]["due_on"],
             record["next_viral_load"]["status"]) == ("vl_34w", "2026-08-15", "upcoming")
+
+
+def test_a_positive_sti_test_without_treatment_is_owed_and_alerts_after_a_week(app, woman):
+    nurse, pid = woman
+    nurse.post(srh(pid, "/preventive-care"), json={"kind": "sti_test", "done_on": "2026-03-05",
+                                                   "result": "positive", "detail": "chlamydia"})
+
+    def sti_rows():
+        rows = nurse.get("/api/v1/srh/worklist?facility=FAC-A").get_json()["items"]
+        return [(r["status"], r["due_on"]) for r in rows if r["kind"] == "sti_treatment"]
+
+    assert sti_rows() == [("due", "2026-03-05")]
+    sweep(app)
+    assert open_alerts(app, pid, "SRH-STI") == []                 # 5 days: not yet
+    sweep(app, NOW + timedelta(days=3))
+    assert open_alerts(app, pid, "SRH-STI") == [f"SRH-STI:overdue:patient:{pid}:sti_treatment:2026-03-05"]
+    nurse.post(srh(pid, "/preventive-care"), json={"kind": "sti_treatment", "done_on": "2026-03-10",
+                                                   "detail": "doxycycline 7 days"})
+    assert sti_rows() == [] and open_alerts(app, pid, "SRH-STI") == []

@@ -16,6 +16,7 @@ KIND_LABELS = {
     "infant_prophylaxis": "Infant prophylaxis", "immunisation": "Immunisation",
     "infant_hiv_test": "Infant HIV test", "cervical_screening": "Cervical screening",
     "breast_screening": "Breast screening", "viral_load": "Viral load (PMTCT)",
+    "sti_treatment": "STI treatment",
 }
 
 
