@@ -164,6 +164,9 @@ class ViolenceSchema(EntrySchema):
     referral = fields.String(allow_none=True)
 
 
+ViolencePage = page_of(ViolenceSchema, "SrhViolencePage")
+
+
 class EscortSchema(EntrySchema):
     escorted_at = fields.String(metadata={"description": "UTC instant, ISO 8601 with Z."})
     hospital = fields.String(allow_none=True)

@@ -205,3 +205,17 @@ def test_a_positive_sti_test_without_treatment_is_owed_and_alerts_after_a_week(a
     nurse.post(srh(pid, "/preventive-care"), json={"kind": "sti_treatment", "done_on": "2026-03-10",
                                                    "detail": "doxycycline 7 days"})
     assert sti_rows() == [] and open_alerts(app, pid, "SRH-STI") == []
+
+
+def test_violence_records_are_a_page_like_every_list_and_the_read_is_audited(app, woman, as_user):
+    nurse, pid = woman
+    for text in ("first", "second", "third"):
+        assert nurse.post(srh(pid, "/violence"), json={"period": "before_custody", "disclosure": text,
+                                                       "informed_of_recourse": True}).status_code == 201
+    page = nurse.get(srh(pid, "/violence?limit=2&offset=1")).get_json()
+    assert page["total"] == 3 and len(page["items"]) == 2
+    assert nurse.get(srh(pid, "/violence?limit=0")).status_code == 422
+    assert as_user("custody.a").get(srh(pid, "/violence")).status_code == 403
+    with app.app_context():
+        reads = db.session.scalars(db.select(AuditEntry).filter_by(action="srh.violence.read")).all()
+        assert len(reads) == 1 and len(reads[0].detail["records"]) == 2

@@ -15,6 +15,7 @@ from ... import clock
 from ...authz import Permission, ensure, require
 from ...extensions import db
 from ...schemas import srh as s
+from ...schemas.common import ListArgs
 from ...services import srh as service
 from ...services import srh_care as care
 from ...services.facilities import visible_facility
@@ -210,15 +211,18 @@ def preventive(data, patient_id):
 
 @blp.route(BASE + "/violence", methods=["GET"])
 @require(Permission.CONFIDENTIAL_READ)
-@blp.response(200, s.ViolenceSchema(many=True))
-@errors(blp, 401, 403, 404, 409)
-def list_violence(patient_id):
-    """Her violence history and disclosures (clinical roles only; every read is audited)."""
+@blp.arguments(ListArgs, location="query")
+@blp.response(200, s.ViolencePage)
+@errors(blp, 401, 403, 404, 409, 422)
+def list_violence(args, patient_id):
+    """Her violence history and disclosures, newest first, as {items, total} with
+    limit/offset (clinical roles only; every read is audited with the records shown)."""
     now = clock.now()
     patient = read_patient(current_user, patient_id, now=now, purpose="srh.violence.open")
-    out = care.read_violence(current_user, patient, now=now)
+    rows, total = care.read_violence_page(current_user, patient, now=now, limit=args["limit"],
+                                          offset=args["offset"])
     db.session.commit()
-    return out
+    return {"items": rows, "total": total}
 
 
 @blp.route(BASE + "/violence", methods=["POST"])
