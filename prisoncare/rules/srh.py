@@ -306,10 +306,15 @@ def prophylaxis_due_at(born_at: datetime, arrived_at: datetime) -> datetime:
     return max(born_at, arrived_at) + hours
 
 
-CHILD_SCREEN_DAYS = 7  # Bangkok Rule 9; clinical-rules.md BR-07
+CHILD_SCREEN_DAYS = 7  # Bangkok Rule 9; clinical-rules.md BR-07 (the default of its hours)
 
 
-def child_screen_due_at(arrived_at: datetime) -> datetime:
+def child_screen_due_at(arrived_at: datetime, hours: int | None = None) -> datetime:
+    """When the child's health screen is late: BR-07's configured `hours` after the
+    child's arrival (the service passes them, so the child's record, the worklist and
+    the alert agree); CHILD_SCREEN_DAYS when none is given."""
+    if hours is not None:
+        return arrived_at + timedelta(hours=hours)
     return arrived_at + timedelta(days=CHILD_SCREEN_DAYS)
 
 

@@ -65,6 +65,7 @@ class WomanFacts:
     viral_loads_on: tuple[date, ...] = ()
     in_care_since: date | None = None                # her current admission (local date)
     sti_untreated_since: date | None = None          # a positive STI test with no treatment since
+    living_with_hiv: bool = False                    # cervical screening on the HIV interval
 
 
 @dataclass(frozen=True)
@@ -163,10 +164,19 @@ def child_items(c: ChildFacts, *, now: datetime, today: date, deadlines: Deadlin
 
 # --- preventive care and PMTCT viral load ----------------------------------------------
 
+def screening_rule_kind(kind: str, living_with_hiv: bool) -> str:
+    """The srh_screening.toml entry for a screening kind: women living with HIV are
+    screened for cervical cancer on the cervical_hiv interval (WHO 2021)."""
+    if kind == "cervical_screening" and living_with_hiv:
+        return "cervical_hiv"
+    return SCREENINGS[kind]
+
+
 def screening_items(w: WomanFacts, *, today: date,
                     local_midnight: Callable[[date], datetime]) -> list[DueItem]:
     out = []
     for kind, rule_kind in SCREENINGS.items():
+        rule_kind = screening_rule_kind(kind, w.living_with_hiv)
         last_on, last_result = w.last_screening.get(kind, (None, None))
         due = schedules.screening_due(rule_kind, born=w.born, today=today, last_on=last_on,
                                       last_result=last_result, since=w.in_care_since)

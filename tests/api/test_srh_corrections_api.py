@@ -219,3 +219,29 @@ def test_violence_records_are_a_page_like_every_list_and_the_read_is_audited(app
     with app.app_context():
         reads = db.session.scalars(db.select(AuditEntry).filter_by(action="srh.violence.read")).all()
         assert len(reads) == 1 and len(reads[0].detail["records"]) == 2
+
+
+def test_the_childs_screen_deadline_follows_br07s_configured_hours(app, woman):
+    nurse, pid = woman
+    app.config["ALERT_RULE_OVERRIDES"] = {"BR-07": {"hours": 72}}
+    try:
+        arrived = NOW - timedelta(days=4)
+        child = nurse.post(srh(pid, "/children"), json={"name": "Bo", "born_at": arrived.isoformat()}
+                           ).get_json()["children"][0]
+        assert child["health_screen"]["due_at"] == "2026-03-09T10:00:00Z"     # 72 h, not 7 days
+        assert child["health_screen"]["status"] == "overdue"
+        rows = nurse.get("/api/v1/srh/worklist?facility=FAC-A").get_json()["items"]
+        screen = next(r for r in rows if r["kind"] == "child_screen")
+        assert screen["status"] == "overdue" and screen["overdue_at"] == "2026-03-09T10:00:00Z"
+    finally:
+        app.config.pop("ALERT_RULE_OVERRIDES", None)
+
+
+def test_a_woman_living_with_hiv_is_screened_on_the_hiv_interval(woman, as_user):
+    nurse, pid = woman
+    assert nurse.get(srh(pid)).get_json()["next_screening"]["name"] == "Cervical screening"
+    as_user("clinician.a").post(f"/api/v1/patients/{pid}/orders", json=ART)
+    record = nurse.get(srh(pid)).get_json()
+    cervical = next(s for s in record["screening_due"] if s["kind"] == "cervical_screening")
+    assert cervical["name"] == "Cervical screening (living with HIV)"
+    assert record["next_screening"]["name"] == "Cervical screening (living with HIV)"

@@ -140,7 +140,8 @@ def _child_dict(patient, child: Child, now) -> dict:
     born = child.born_at.date()
     done = {(c.kind, c.code) for c in child.care}
     screens = [c.done_on for c in child.care if c.kind == "health_screen"]
-    screen_due_at = rules.child_screen_due_at(child.arrived_at)
+    from .due import deadlines
+    screen_due_at = rules.child_screen_due_at(child.arrived_at, deadlines().child_screen_hours)
     out = {
         "id": child.id, "name": child.name, "sex": child.sex, "born_at": iso(child.born_at),
         "arrived_at": iso(child.arrived_at), "left_at": iso(child.left_at),

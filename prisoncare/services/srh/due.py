@@ -155,6 +155,8 @@ def load_cohort(patients, now) -> Cohort:
                                              ChildCare.done_on).where(ChildCare.child_id.in_(chunk))):
             care[row.child_id].append(row)
     dependent = drug_dependent_ids([pid for pid, p in pregnancy.items() if p.status == "ongoing"], now)
+    from .hiv import living_with_hiv_ids
+    hiv = living_with_hiv_ids(ids, now)
 
     facts = {}
     for pid in ids:
@@ -174,7 +176,8 @@ def load_cohort(patients, now) -> Cohort:
             viral_loads_on=tuple(viral_loads[pid]),
             in_care_since=local_today(by_id[pid], admitted[pid]) if pid in admitted else None,
             sti_untreated_since=sti_positive[pid] if pid in sti_positive and (
-                pid not in sti_treated or sti_treated[pid] < sti_positive[pid]) else None)
+                pid not in sti_treated or sti_treated[pid] < sti_positive[pid]) else None,
+            living_with_hiv=pid in hiv)
     return Cohort(patients=list(patients), facts=facts, on_art=on_art,
                   pregnant={pid for pid, p in pregnancy.items() if p.status == "ongoing"},
                   breastfeeding={pid for pid, f in facts.items() if f.breastfeeding})
