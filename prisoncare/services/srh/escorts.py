@@ -40,7 +40,8 @@ def record_escort(actor, patient, data: dict, *, now) -> HospitalEscort:
     db.session.add(row)
     db.session.flush()
     audit.record(actor, "srh.escort.create", entity="srh_hospital_escort", entity_id=row.id,
-                 patient_id=patient.id, at=now, detail={"restraint_used": row.restraint_used, "purpose": purpose})
+                 patient_id=patient.id, at=now,
+                 detail={"restraint_used": row.restraint_used, "purpose": purpose})
     if row.restraint_used and rule24:
         raise_alert(RESTRAINT_RECORDED, patient, dedup_key=f"BR-05:escort:{row.id}", now=now)
     return row
