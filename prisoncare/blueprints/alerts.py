@@ -12,6 +12,7 @@ from ..panels import register_panel
 from ..presenters import alert_dict
 from ..services import alerts as service
 from ..services import interruption_episodes as episodes
+from ..services.srh.gestation import gestation_for
 
 bp = Blueprint("alerts", __name__)
 
@@ -26,10 +27,13 @@ def worklist():
     status = request.args.get("status", "active")
     if status not in STATUSES:
         status = "active"
-    rows, total = service.list_alerts(current_user, limit=200, now=clock.now(),
+    now = clock.now()
+    rows, total = service.list_alerts(current_user, limit=200, now=now,
                                       status=ACTIVE if status == "active" else status)
+    gestations = gestation_for(current_user, {a.patient for a in rows if a.patient}, now)
     db.session.commit()
     return render_template("alerts/worklist.html", alerts=[alert_dict(a, current_user) for a in rows],
+                           gestations=gestations,
                            patients={a.id: a.patient for a in rows}, total=total, status=status,
                            statuses=STATUSES)
 

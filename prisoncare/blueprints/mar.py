@@ -221,8 +221,15 @@ def create_order(patient_id):
 @require(Permission.ORDER_WRITE)
 def discontinue_order(order_id):
     order = orders.load_order(current_user, order_id)
-    orders.discontinue_order(current_user, order, request.form.get("reason", ""), now=clock.now(),
-                             reason_code=request.form.get("reason_code") or None)
+    patient_id = order.patient_id
+    try:
+        orders.discontinue_order(current_user, order, request.form.get("reason", ""),
+                                 now=clock.now(), reason_code=request.form.get("reason_code") or None)
+    except ValidationFailed as err:  # the patient page again, the errors by the form's fields
+        db.session.rollback()
+        from .patients import show
+        return show(patient_id, errors={f"dc-{order_id}-{k}": v for k, v in err.fields.items()},
+                    status=422)
     db.session.commit()
     flash(f"Discontinued {order.drug}.", "ok")
     return redirect(url_for("patients.show", patient_id=order.patient_id) + "#medication")
@@ -249,8 +256,11 @@ def _panel(user, patient, now):
         return None
     rows = orders.patient_orders(patient, include_inactive=False)
     tz = patient.facility.timezone if patient.facility else "UTC"
+    from ..schemas.medication import PREGNANCY_OST_STOP_REASONS
     return "mar/_panel.html", {
         "orders": rows, "run_out": {o.id: orders.run_out_on(o, tz) for o in rows},
+        "pregnant": orders.is_pregnant(patient.id, now),
+        "stop_reasons": PREGNANCY_OST_STOP_REASONS,
         "programmes": ("ost", "art", "tb", "hcv", "prep", "other"),
         "modes": ("witnessed", "nurse_administered", "keep_on_person"),
     }

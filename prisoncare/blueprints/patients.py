@@ -14,6 +14,7 @@ from ..schemas.patients import CustodyEventCreateSchema, PatientCreateSchema
 from ..services import custody as custody_service
 from ..services import patients as service
 from ..services.facilities import facility_by_code, visible_facilities
+from ..services.srh.gestation import gestation_for
 from .forms import load_form
 from .home import current_place
 
@@ -40,7 +41,9 @@ def index():
     db.session.commit()
     if q and total == 1 and offset == 0:  # a scanned prison number goes straight to her page
         return redirect(url_for("patients.show", patient_id=rows[0].id))
+    gestations = gestation_for(current_user, rows, clock.now())
     return render_template("patients/index.html", rows=rows, total=total, q=q, status=status,
+                           gestations=gestations,
                            offset=offset, page_size=PAGE_SIZE, facilities=facilities,
                            facility=facility, ward=ward, everywhere=everywhere)
 

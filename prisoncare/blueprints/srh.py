@@ -48,6 +48,15 @@ FORMS = {
         ("scan_gestation_weeks", "Gestation at scan: weeks", "number", False),
         ("scan_gestation_days", "Gestation at scan: days", "number", False),
         ("drug_dependent", "Dependent on drugs (booking within 24 hours)", YES_NO, False)]),
+    "pregnancy_correction": ("Correct the pregnancy (re-date, drug dependence)",
+                             s.PregnancyCorrectionSchema, service.correct_pregnancy, [
+        ("reason", "Why (e.g. dating scan)", "text", True),
+        ("dating_method", "New dating by", [("lmp", "last menstrual period"), ("scan", "scan")], False),
+        ("lmp_on", "First day of last menstrual period", "date", False),
+        ("scan_on", "Scan date", "date", False),
+        ("scan_gestation_weeks", "Gestation at scan: weeks", "number", False),
+        ("scan_gestation_days", "Gestation at scan: days", "number", False),
+        ("drug_dependent", "Dependent on drugs", YES_NO, False)]),
     "contact": ("Antenatal or postnatal contact", s.ContactCreateSchema, service.record_contact, [
         ("kind", "Contact", _opts(m.CONTACT_KINDS), True),
         ("contact_on", "Date", "date", True),
@@ -70,9 +79,16 @@ FORMS = {
         ("sex", "Sex", _opts(("female", "male", "intersex", "unknown")), False),
         ("born_at", "Born (facility time)", "datetime-local", True),
         ("arrived_at", "Came to live with her (if later)", "datetime-local", False),
-        ("hiv_exposed", "HIV-exposed infant", YES_NO, False),
+        ("hiv_exposed", "HIV-exposed infant (empty: from her ART record)", YES_NO, False),
         ("feeding", "Feeding", _opts(m.FEEDING), False),
         ("from_pregnancy", "Born of her recorded pregnancy", YES_NO, False)]),
+    "child_update": ("Correct a child's record, or record that the child left",
+                     s.ChildUpdateFormSchema, care.update_child, [
+        ("child_id", "Child", "child", True),
+        ("feeding", "Feeding", _opts(m.FEEDING), False),
+        ("hiv_exposed", "HIV-exposed infant", YES_NO, False),
+        ("left_at", "Left her mother (facility time)", "datetime-local", False),
+        ("left_to", "Where the child went, or to whom", "text", False)]),
     "child_care": ("Child care given", s.ChildCareCreateSchema, care.record_child_care, [
         ("child_id", "Child", "child", True),
         ("kind", "What", _opts(m.CHILD_CARE_KINDS), True),
@@ -93,7 +109,7 @@ FORMS = {
         ("referral", "Referral", "text", False)]),
 }
 LIST_FIELDS = {"who_is_told", "support_accepted"}
-INSTANT_FIELDS = ("occurred_at", "born_at", "arrived_at", "escorted_at")
+INSTANT_FIELDS = ("occurred_at", "born_at", "arrived_at", "escorted_at", "left_at")
 
 
 def _load(schema, form, tz: str):
@@ -257,10 +273,19 @@ def build_panel(user, patient, now):
         if can(user, Permission.SRH_ENABLE):
             return "srh/_panel.html", {"not_enabled": True, "prominent": False}
         return None
-    prominent = patient.facility is not None and patient.facility.population == "women"
-    return "srh/_panel.html", {**facts, "prominent": prominent}
+    return "srh/_panel.html", {**facts, "prominent": _in_womens_facility(patient)}
+
+
+def _in_womens_facility(patient) -> bool:
+    return patient.facility is not None and patient.facility.population == "women"
+
+
+def _panel_order(patient) -> int:
+    """First among the clinical panels in a women's facility (before alerts, intake and
+    medication); elsewhere in the normal order, after the intake."""
+    return 1 if _in_womens_facility(patient) else 25
 
 
 register_panel("srh_protection", 5, build_protection_panel)
-register_panel("srh", 15, build_panel)
+register_panel("srh", 25, build_panel, order_for=_panel_order)
 

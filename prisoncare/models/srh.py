@@ -32,6 +32,7 @@ PREVENTIVE_KINDS = ("cervical_screening", "breast_screening", "sti_test", "sti_t
 PREVENTIVE_RESULTS = ("normal", "abnormal", "positive", "negative", "declined", "suppressed",
                       "detectable")
 VIOLENCE_PERIODS = ("before_custody", "during_custody", "both", "not_stated")
+ESCORT_PURPOSES = ("labour_birth", "antenatal", "other")
 SUPPORT_KINDS = ("psychological", "medical", "legal_aid", "judicial_referral", "shelter", "none")
 
 
@@ -133,6 +134,7 @@ class Child(_Entry, db.Model):
     born_at: Mapped[datetime] = mapped_column(UtcDateTime)
     arrived_at: Mapped[datetime] = mapped_column(UtcDateTime)
     left_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    left_to: Mapped[str | None] = mapped_column(String(200))   # where / to whom she went
     hiv_exposed: Mapped[bool] = mapped_column(Boolean, default=False)
     feeding: Mapped[str | None] = mapped_column(String(20))
 
@@ -191,3 +193,5 @@ class HospitalEscort(_Entry, db.Model):
     restraint_used: Mapped[bool] = mapped_column(Boolean)
     restraint_note: Mapped[str | None] = mapped_column(Text)
     rule24_applied: Mapped[bool] = mapped_column(Boolean, default=False)
+    # labour_birth applies Rule 24 whatever the gestation (preterm labour)
+    purpose: Mapped[str | None] = mapped_column(String(16), default="other")

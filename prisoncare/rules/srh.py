@@ -26,7 +26,7 @@ _SHAPES = {
                        "grace_days", "dating_term_days"},
                       {"contact": ({"number", "week", "name", "source"}, set()),
                        "postnatal": ({"number", "day", "name", "source"}, set())}),
-    "srh_screening": ({"title", "version", "source", "first_offer_days"},
+    "srh_screening": ({"title", "version", "source", "first_offer_days", "sti_treatment_days"},
                       {"screening": ({"kind", "name", "start_age", "end_age", "interval_months",
                                       "abnormal_repeat_months", "source"}, set())}),
     "srh_immunisation": ({"title", "version", "source", "overdue_days"},
@@ -306,10 +306,15 @@ def prophylaxis_due_at(born_at: datetime, arrived_at: datetime) -> datetime:
     return max(born_at, arrived_at) + hours
 
 
-CHILD_SCREEN_DAYS = 7  # Bangkok Rule 9; clinical-rules.md BR-07
+CHILD_SCREEN_DAYS = 7  # Bangkok Rule 9; clinical-rules.md BR-07 (the default of its hours)
 
 
-def child_screen_due_at(arrived_at: datetime) -> datetime:
+def child_screen_due_at(arrived_at: datetime, hours: int | None = None) -> datetime:
+    """When the child's health screen is late: BR-07's configured `hours` after the
+    child's arrival (the service passes them, so the child's record, the worklist and
+    the alert agree); CHILD_SCREEN_DAYS when none is given."""
+    if hours is not None:
+        return arrived_at + timedelta(hours=hours)
     return arrived_at + timedelta(days=CHILD_SCREEN_DAYS)
 
 

@@ -20,7 +20,7 @@ ALERT_ROLES = ("nurse", "clinician")
 STAGES = ("due", "overdue")
 ITEM_KINDS = ("antenatal_booking", "antenatal_contact", "postnatal_contact", "child_screen",
               "infant_prophylaxis", "immunisation", "infant_hiv_test", "cervical_screening",
-              "breast_screening", "viral_load")
+              "breast_screening", "viral_load", "sti_treatment")
 SCREENINGS = {"cervical_screening": "cervical", "breast_screening": "breast"}
 BIRTHS = ("live_birth", "stillbirth")
 
@@ -64,6 +64,8 @@ class WomanFacts:
     breastfeeding_since: date | None = None
     viral_loads_on: tuple[date, ...] = ()
     in_care_since: date | None = None                # her current admission (local date)
+    sti_untreated_since: date | None = None          # a positive STI test with no treatment since
+    living_with_hiv: bool = False                    # cervical screening on the HIV interval
 
 
 @dataclass(frozen=True)
@@ -162,10 +164,19 @@ def child_items(c: ChildFacts, *, now: datetime, today: date, deadlines: Deadlin
 
 # --- preventive care and PMTCT viral load ----------------------------------------------
 
+def screening_rule_kind(kind: str, living_with_hiv: bool) -> str:
+    """The srh_screening.toml entry for a screening kind: women living with HIV are
+    screened for cervical cancer on the cervical_hiv interval (WHO 2021)."""
+    if kind == "cervical_screening" and living_with_hiv:
+        return "cervical_hiv"
+    return SCREENINGS[kind]
+
+
 def screening_items(w: WomanFacts, *, today: date,
                     local_midnight: Callable[[date], datetime]) -> list[DueItem]:
     out = []
     for kind, rule_kind in SCREENINGS.items():
+        rule_kind = screening_rule_kind(kind, w.living_with_hiv)
         last_on, last_result = w.last_screening.get(kind, (None, None))
         due = schedules.screening_due(rule_kind, born=w.born, today=today, last_on=last_on,
                                       last_result=last_result, since=w.in_care_since)
@@ -174,6 +185,21 @@ def screening_items(w: WomanFacts, *, today: date,
             out.append(_item(kind, f"patient:{w.patient_id}:{kind}:{after}", due.name, due.due_on,
                              local_midnight(due.due_on + timedelta(days=1)), due.status))
     return out
+
+
+def sti_items(w: WomanFacts, *, today: date,
+              local_midnight: Callable[[date], datetime]) -> list[DueItem]:
+    """A positive STI test without a treatment recorded since: due at once, overdue
+    `sti_treatment_days` later (srh_screening.toml)."""
+    positive = w.sti_untreated_since
+    if positive is None:
+        return []
+    days = schedules.load("srh_screening")["meta"]["sti_treatment_days"]
+    late_on = positive + timedelta(days=days)
+    return [_item("sti_treatment", f"patient:{w.patient_id}:sti_treatment:{positive.isoformat()}",
+                  "STI treatment after a positive test", positive,
+                  local_midnight(late_on + timedelta(days=1)),
+                  "overdue" if today > late_on else "due")]
 
 
 def viral_load_plan(w: WomanFacts, today: date) -> list[dict]:
@@ -236,6 +262,7 @@ def due_items(w: WomanFacts, *, now: datetime, today: date, deadlines: Deadlines
                            local_midnight=local_midnight)
     out += screening_items(w, today=today, local_midnight=local_midnight)
     out += viral_load_items(w, today=today, local_midnight=local_midnight)
+    out += sti_items(w, today=today, local_midnight=local_midnight)
     return out
 
 

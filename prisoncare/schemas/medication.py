@@ -37,6 +37,10 @@ class OrderCreateSchema(Schema):
                        "interruption rules depend on it"})
 
 
+PREGNANCY_OST_STOP_REASONS = ("patient_request_informed", "adverse_reaction",
+                              "transfer_of_care", "clinical_other")
+
+
 class OrderChangeSchema(Schema):
     drug = fields.String(validate=validate.Length(min=1, max=200))
     dose = fields.Float()
@@ -50,14 +54,14 @@ class OrderChangeSchema(Schema):
     days_supply = fields.Integer(validate=validate.Range(min=1))
     phase = fields.String(validate=validate.OneOf(TB_PHASES),
                           metadata={"description": "TB only: e.g. intensive -> continuation"})
+    reason_code = fields.String(validate=validate.OneOf(PREGNANCY_OST_STOP_REASONS), metadata={
+        "description": "Required to give a pregnant woman's OST an end date, or to cut its dose "
+                       "beyond the limit (ost_pregnancy.toml): OST in pregnancy is never withdrawn "
+                       "without an explicit clinical reason."})
 
 
 class ReasonSchema(Schema):
     reason = fields.String(required=True, validate=TEXT)
-
-
-PREGNANCY_OST_STOP_REASONS = ("patient_request_informed", "adverse_reaction",
-                              "transfer_of_care", "clinical_other")
 
 
 class DiscontinueSchema(ReasonSchema):

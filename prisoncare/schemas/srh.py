@@ -29,6 +29,33 @@ class PregnancyCreateSchema(Schema):
         "description": "Dependent on drugs: the booking contact is due within 24 hours, not 7 days."})
 
 
+class PregnancyCorrectionSchema(Schema):
+    """Re-date the current pregnancy (scan dating, a corrected LMP) and/or correct
+    whether she is drug-dependent; the reason is audited with before and after."""
+    reason = Text(required=True, metadata={"description": "Why, e.g. 'dating scan 12+3'."})
+    dating_method = fields.String(validate=validate.OneOf(m.DATING_METHODS), metadata={
+        "description": "Give it to re-date, with lmp_on or scan_on + scan_gestation_weeks."})
+    lmp_on = fields.Date()
+    scan_on = fields.Date()
+    scan_gestation_weeks = fields.Integer(validate=validate.Range(min=4, max=42))
+    scan_gestation_days = fields.Integer(load_default=0, validate=validate.Range(min=0, max=6))
+    drug_dependent = fields.Boolean()
+
+
+class ChildUpdateSchema(Schema):
+    """Correct a child's feeding or HIV exposure, or record that the child left her."""
+    feeding = fields.String(validate=validate.OneOf(m.FEEDING))
+    hiv_exposed = fields.Boolean()
+    left_at = Instant(allow_none=True, metadata={
+        "description": "When the child left her mother (not in the future); with left_to."})
+    left_to = Text(200, allow_none=True, metadata={
+        "description": "Where the child went, or to whom (father, grandmother, foster care...)."})
+
+
+class ChildUpdateFormSchema(ChildUpdateSchema):
+    child_id = fields.Integer(required=True)
+
+
 class ContactCreateSchema(Schema):
     kind = fields.String(load_default="antenatal", validate=validate.OneOf(m.CONTACT_KINDS))
     contact_on = fields.Date(required=True)
@@ -60,7 +87,10 @@ class ChildCreateSchema(Schema):
     sex = fields.String(validate=validate.OneOf(("female", "male", "intersex", "unknown")))
     born_at = Instant(required=True)
     arrived_at = Instant(metadata={"description": "When the child came to live with her; defaults to birth."})
-    hiv_exposed = fields.Boolean(load_default=False)
+    hiv_exposed = fields.Boolean(allow_none=True, metadata={
+        "description": "Born to a mother living with HIV. Omitted: taken from the mother's "
+                       "record (an ART order, ART in the community, or a PMTCT viral load); "
+                       "false is refused when her record shows she lives with HIV."})
     feeding = fields.String(validate=validate.OneOf(m.FEEDING))
     from_pregnancy = fields.Boolean(load_default=False, metadata={
         "description": "Born of her latest recorded pregnancy."})
@@ -95,6 +125,9 @@ class ViolenceCreateSchema(Schema):
 
 class EscortCreateSchema(Schema):
     escorted_at = Instant(required=True)
+    purpose = fields.String(load_default="other", validate=validate.OneOf(m.ESCORT_PURPOSES), metadata={
+        "description": "labour_birth (Rule 24 applies whatever the gestation: preterm labour), "
+                       "antenatal, or other (default)."})
     hospital = Text(200)
     restraint_used = fields.Boolean(required=True)
     restraint_note = Text(metadata={"description": "Required when restraint was used."})
@@ -131,12 +164,16 @@ class ViolenceSchema(EntrySchema):
     referral = fields.String(allow_none=True)
 
 
+ViolencePage = page_of(ViolenceSchema, "SrhViolencePage")
+
+
 class EscortSchema(EntrySchema):
     escorted_at = fields.String(metadata={"description": "UTC instant, ISO 8601 with Z."})
     hospital = fields.String(allow_none=True)
     restraint_used = fields.Boolean()
     restraint_note = fields.String(allow_none=True)
     rule24_applied = fields.Boolean()
+    purpose = fields.String(allow_none=True)
 
 
 class SrhSummarySchema(Schema):
@@ -154,6 +191,11 @@ class SrhSummarySchema(Schema):
         "description": "Children living with her: screening, immunisations, HIV-exposed infant plan."})
     preventive = fields.List(fields.Dict())
     screening_due = fields.List(fields.Dict())
+    next_screening = fields.Dict(allow_none=True, metadata={
+        "description": "The soonest screening she is owed: kind, name, due_on, status, reason."})
+    next_viral_load = fields.Dict(allow_none=True, metadata={
+        "description": "PMTCT, on ART while pregnant or breastfeeding: the next viral load "
+                       "(code, name, due_on, status: upcoming | due | overdue), else null."})
     escorts = fields.List(fields.Nested(EscortSchema))
     protection_flags = fields.List(fields.Nested(FlagSchema))
 
@@ -171,6 +213,8 @@ class WorklistPatientSchema(Schema):
     prison_number = fields.String()
     name = fields.String()
     ward = fields.String(allow_none=True)
+    gestation = fields.String(allow_none=True, metadata={
+        "description": "Weeks+days if she is pregnant (roles that read confidential data), else null."})
 
 
 class WorklistChildSchema(Schema):
@@ -184,7 +228,7 @@ class SrhWorklistItemSchema(Schema):
     kind = fields.String(metadata={"description": "antenatal_booking | antenatal_contact | "
                                    "postnatal_contact | child_screen | infant_prophylaxis | "
                                    "immunisation | infant_hiv_test | cervical_screening | "
-                                   "breast_screening | viral_load"})
+                                   "breast_screening | viral_load | sti_treatment"})
     label = fields.String()
     name = fields.String()
     status = fields.String(metadata={"description": "due | overdue"})

@@ -163,6 +163,7 @@ def change_order(actor, order: MedicationOrder, changes: dict, *, now) -> Medica
     errors = _validate(merged, now=now, floor=order.start_at)
     if errors:
         raise ValidationFailed(errors)
+    withdrawal = _ost_withdrawal_in_pregnancy(order, changes, now=now)
     order.status = "superseded"
     order.end_at = effective if order.end_at is None else min(order.end_at, effective)
     _drop_unrecorded(order, effective)
@@ -171,15 +172,54 @@ def change_order(actor, order: MedicationOrder, changes: dict, *, now) -> Medica
     audit.record(actor, "order.change", entity="medication_order", entity_id=new.id,
                  patient_id=order.patient_id, at=now,
                  detail={"replaces": order.id, "version": new.version,
-                         "changed": sorted(k for k in changes if k in CHANGEABLE)})
+                         "changed": sorted(k for k in changes if k in CHANGEABLE),
+                         **({"reason_code": changes.get("reason_code"), "withdrawal": withdrawal}
+                            if withdrawal else {})})
+    if withdrawal == "ended":
+        raise_alert(OST_STOPPED_IN_PREGNANCY, order.patient, now=now,
+                    dedup_key=f"OST-P-02:order:{new.id}")
+    elif withdrawal == "reduced":
+        raise_alert(OST_REDUCED_IN_PREGNANCY, order.patient, now=now,
+                    dedup_key=f"OST-P-03:order:{new.id}")
     _generate_for(new, order.patient, now=now)
     return new
+
+
+def _ost_withdrawal_in_pregnancy(order: MedicationOrder, changes: dict, *, now) -> str | None:
+    """A change that withdraws a pregnant woman's OST: "ended" (an end date) or
+    "reduced" (beyond rules/data/ost_pregnancy.toml); it needs a clinical reason
+    code, like a discontinuation. None for any other change."""
+    from ..rules import ost_pregnancy
+    if order.programme != "ost" or not is_pregnant(order.patient_id, now):
+        return None
+    kind = None
+    if changes.get("end_at") is not None:
+        kind = "ended"
+    elif changes.get("dose") is not None and ost_pregnancy.big_reduction(
+            changes.get("drug") or order.drug, order.unit, order.dose, changes["dose"],
+            changes.get("unit")):
+        kind = "reduced"
+    if kind and not changes.get("reason_code"):
+        field = "end_at" if kind == "ended" else "dose"
+        raise ValidationFailed(
+            {"reason_code": ["She is pregnant: OST is never withdrawn or reduced this much "
+                             "without an explicit clinical reason code."],
+             field: ["Ends or cuts a pregnant woman's OST: give the clinical reason code."]},
+            message="Withdrawing OST in pregnancy needs a clinical reason code.",
+            code="pregnancy_ost_reason_required")
+    return kind
 
 
 OST_STOPPED_IN_PREGNANCY = AlertSpec(
     rule_code="OST-P-02", severity="high", role="clinician", programme="ost",
     message="OST discontinued in pregnancy.",
     action="Same-day prescriber and midwife review: withdrawal harms the pregnancy (WHO 2014).")
+
+
+OST_REDUCED_IN_PREGNANCY = AlertSpec(
+    rule_code="OST-P-03", severity="warning", role="clinician", programme="ost",
+    message="OST dose cut in pregnancy beyond the usual step.",
+    action="Prescriber and midwife review this week: avoid withdrawal in pregnancy (WHO 2014).")
 
 
 def discontinue_order(actor, order: MedicationOrder, reason: str, *, now,

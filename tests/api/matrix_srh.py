@@ -24,6 +24,8 @@ ROWS = {
     ("POST", f"{API}/srh/breastfeeding"): (CLINICAL, 401),
     ("POST", f"{API}/srh/children"): (CLINICAL, 401),
     ("POST", f"{API}/srh/child-care"): (CLINICAL, 401),
+    ("PATCH", f"{API}/srh/pregnancy"): (CLINICAL, 401),
+    ("PATCH", f"{API}/srh/children/<int:child_id>"): (CLINICAL, 401),
     ("POST", f"{API}/srh/preventive-care"): (CLINICAL, 401),
     ("GET", f"{API}/srh/violence"): (CLINICAL, 401),
     ("POST", f"{API}/srh/violence"): (CLINICAL, 401),

@@ -110,7 +110,7 @@ def real_ids():
     db.session.commit()
     return {"patient_id": patient.id, "order_id": order.id, "dose_id": dose.id,
             "checklist_id": checklist.id, "item_id": "IN-01", "username": "nurse.b",
-            "alert_id": 999999, "episode_id": 999999}
+            "alert_id": 999999, "episode_id": 999999, "child_id": 999999}
 
 
 def verdict(resp, is_api):

@@ -200,7 +200,9 @@ def test_violence_records_only_for_clinical_roles_and_every_read_is_audited(woma
     for role in ("release_officer", "auditor", "custody", "admin"):
         assert as_user(f"{role}.a").get(srh_path(pid, "/violence")).status_code == 403
     assert "partner violence" not in nurse.get(srh_path(pid)).get_data(as_text=True)
-    rows = as_user("clinician.a").get(srh_path(pid, "/violence")).get_json()
+    page = as_user("clinician.a").get(srh_path(pid, "/violence")).get_json()
+    rows = page["items"]
+    assert page["total"] == 1
     assert rows[0]["disclosure"] == "partner violence" and rows[0]["recorded_by"] == "nurse.a"
     with app.app_context():
         reads = db.session.scalars(db.select(AuditEntry).filter_by(action="srh.violence.read")).all()

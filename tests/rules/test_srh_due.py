@@ -248,3 +248,21 @@ def test_the_worklist_order_is_most_overdue_first_then_soonest_late():
 def test_the_new_schedule_files_are_checked(stem, data, problem):
     with pytest.raises(srh.ScheduleError, match=problem):
         srh.validate_schedule(stem, data)
+
+
+def test_a_woman_living_with_hiv_is_owed_cervical_screening_on_the_hiv_entry(monkeypatch):
+    data = srh.load("srh_screening")
+    entries = [dict(e) for e in data["screening"]]
+    for e in entries:
+        if e["kind"] == "cervical_hiv":
+            e["interval_months"] = 12
+    monkeypatch.setattr(srh, "load", lambda stem, _orig=srh.load: {**data, "screening": entries}
+                        if stem == "srh_screening" else _orig(stem))
+    last = {"cervical_screening": (date(2025, 2, 1), "normal")}
+    plain = due.screening_items(woman(last_screening=last), today=TODAY, local_midnight=midnight)
+    hiv = due.screening_items(woman(last_screening=last, living_with_hiv=True), today=TODAY,
+                              local_midnight=midnight)
+    assert [i.kind for i in plain if i.kind == "cervical_screening"] == []      # 3-yearly: not yet
+    [item] = [i for i in hiv if i.kind == "cervical_screening"]
+    assert (item.name, item.due_on, item.status) == \
+        ("Cervical screening (living with HIV)", date(2026, 2, 1), "overdue")

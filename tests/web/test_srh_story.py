@@ -228,7 +228,7 @@ def test_her_violence_record_is_for_nurses_and_clinicians_only_and_every_read_is
         page = logged_in(f"{role}.a").get(f"/patients/{pid}/srh/violence")
         assert page.status_code == 403
     assert as_user("nurse.b").get(violence).status_code == 404           # another facility
-    assert as_user("clinician.a").get(violence).get_json()[0]["disclosure"] == SECRET
+    assert as_user("clinician.a").get(violence).get_json()["items"][0]["disclosure"] == SECRET
     page = get(logged_in("nurse.a"), f"/patients/{pid}/srh/violence")
     assert SECRET in page.text
     # never in lists, the record, the patient page or the worklist

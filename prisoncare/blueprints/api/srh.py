@@ -15,6 +15,7 @@ from ... import clock
 from ...authz import Permission, ensure, require
 from ...extensions import db
 from ...schemas import srh as s
+from ...schemas.common import ListArgs
 from ...services import srh as service
 from ...services import srh_care as care
 from ...services.facilities import visible_facility
@@ -112,6 +113,18 @@ def pregnancy(data, patient_id):
     return _write(patient_id, "srh.write", service.record_pregnancy, data)
 
 
+@blp.route(BASE + "/pregnancy", methods=["PATCH"])
+@require(Permission.SRH_WRITE)
+@blp.arguments(s.PregnancyCorrectionSchema)
+@blp.response(200, s.SrhSummarySchema)
+@errors(blp, 400, 401, 403, 404, 409, 422)
+def correct_pregnancy(data, patient_id):
+    """Correct the current pregnancy: re-date it (scan dating, corrected LMP) and/or
+    whether she is drug-dependent, with a reason; audited with before and after. The
+    antenatal schedule, the worklist and the alerts follow. 409 `no_current_pregnancy`."""
+    return _write(patient_id, "srh.write", service.correct_pregnancy, data)
+
+
 @blp.route(BASE + "/contacts", methods=["POST"])
 @require(Permission.SRH_WRITE)
 @blp.arguments(s.ContactCreateSchema)
@@ -163,6 +176,19 @@ def child(data, patient_id):
     return _write(patient_id, "srh.write", care.record_child, data)
 
 
+@blp.route(BASE + "/children/<int:child_id>", methods=["PATCH"])
+@require(Permission.SRH_WRITE)
+@blp.arguments(s.ChildUpdateSchema)
+@blp.response(200, s.SrhSummarySchema)
+@errors(blp, 400, 401, 403, 404, 409, 422)
+def update_child(data, patient_id, child_id):
+    """Correct a child's feeding or HIV exposure, or record that the child left her
+    (left_at, with left_to: where or to whom); audited with before and after. A child
+    who has left owes no more checks here: her due items and open alerts are resolved,
+    and the Rule 22 flag she brought stops (unless another reason applies)."""
+    return _write(patient_id, "srh.write", care.update_child, {**data, "child_id": child_id})
+
+
 @blp.route(BASE + "/child-care", methods=["POST"])
 @require(Permission.SRH_WRITE)
 @blp.arguments(s.ChildCareCreateSchema)
@@ -185,15 +211,18 @@ def preventive(data, patient_id):
 
 @blp.route(BASE + "/violence", methods=["GET"])
 @require(Permission.CONFIDENTIAL_READ)
-@blp.response(200, s.ViolenceSchema(many=True))
-@errors(blp, 401, 403, 404, 409)
-def list_violence(patient_id):
-    """Her violence history and disclosures (clinical roles only; every read is audited)."""
+@blp.arguments(ListArgs, location="query")
+@blp.response(200, s.ViolencePage)
+@errors(blp, 401, 403, 404, 409, 422)
+def list_violence(args, patient_id):
+    """Her violence history and disclosures, newest first, as {items, total} with
+    limit/offset (clinical roles only; every read is audited with the records shown)."""
     now = clock.now()
     patient = read_patient(current_user, patient_id, now=now, purpose="srh.violence.open")
-    out = care.read_violence(current_user, patient, now=now)
+    rows, total = care.read_violence_page(current_user, patient, now=now, limit=args["limit"],
+                                          offset=args["offset"])
     db.session.commit()
-    return out
+    return {"items": rows, "total": total}
 
 
 @blp.route(BASE + "/violence", methods=["POST"])
@@ -236,14 +265,15 @@ def protection_flags(patient_id):
 @blp.response(201, s.EscortSchema)
 @errors(blp, 400, 401, 403, 404, 422)
 def hospital_escort(data, patient_id):
-    """A custody officer records a hospital escort and whether restraint was used. Restraint
-    while Rule 24 applies raises a critical alert (BR-05)."""
+    """A custody officer records a hospital escort, its purpose and whether restraint was
+    used. Restraint while Rule 24 applies (late pregnancy or after a birth, or any escort
+    for labour and birth: preterm labour too) raises a critical alert (BR-05)."""
     now = clock.now()
     patient = read_patient(current_user, patient_id, now=now, purpose="patient.escort_write")
     row = care.record_escort(current_user, patient, data, now=now)
     out = {"id": row.id, "recorded_at": service.iso(row.recorded_at), "recorded_by": current_user.username,
            "escorted_at": service.iso(row.escorted_at), "hospital": row.hospital,
            "restraint_used": row.restraint_used, "restraint_note": row.restraint_note,
-           "rule24_applied": row.rule24_applied}
+           "rule24_applied": row.rule24_applied, "purpose": row.purpose}
     db.session.commit()
     return out

@@ -18,7 +18,7 @@ from .access import (enable_srh, enablement, ensure_available, revoke_srh,  # no
                      srh_available)
 from .common import (BIRTH_OUTCOMES, NOT_ENABLED, _entry_base, _err, _raise, iso,  # noqa: F401
                      local_midnight, local_today, tz_of)
-from .pregnancy import (current_pregnancy, gestation_of, is_pregnant,  # noqa: F401
+from .pregnancy import (correct_pregnancy, current_pregnancy, gestation_of, is_pregnant,  # noqa: F401
                         latest_breastfeeding, latest_pregnancy, pregnant_patient_ids,
                         record_breastfeeding, record_contact, record_outcome, record_pregnancy,
                         record_pregnancy_test, set_birth_plan)

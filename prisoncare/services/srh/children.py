@@ -6,12 +6,13 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from ... import audit
-from ...errors import NotFound
+from ...errors import Conflict, NotFound
 from ...extensions import db
 from ...models.srh import Child, ChildCare
 from ...rules import srh as rules
 from .access import ensure_available
 from .common import _err, _raise, iso, local_today
+from .hiv import living_with_hiv
 from .pregnancy import latest_pregnancy
 
 
@@ -25,6 +26,13 @@ def record_child(actor, patient, data: dict, *, now) -> Child:
         _err(errors, "arrived_at", "Cannot be in the future.")
     if arrived_at < data["born_at"]:
         _err(errors, "arrived_at", "Cannot be before the birth.")
+    hiv_exposed = data.get("hiv_exposed")
+    mother_hiv = living_with_hiv(patient.id, now)
+    if hiv_exposed is None:           # no silent default: from her ART record
+        hiv_exposed = mother_hiv
+    elif not hiv_exposed and mother_hiv:
+        _err(errors, "hiv_exposed", "Her record shows she lives with HIV (ART or a viral load): "
+             "her infant is HIV-exposed and needs prophylaxis and testing.")
     pregnancy = None
     if data.get("from_pregnancy"):
         pregnancy = latest_pregnancy(patient.id)
@@ -33,20 +41,72 @@ def record_child(actor, patient, data: dict, *, now) -> Child:
     _raise(errors)
     child = Child(mother_id=patient.id, pregnancy_id=pregnancy.id if pregnancy else None,
                   name=data["name"], sex=data.get("sex"), born_at=data["born_at"],
-                  arrived_at=arrived_at, hiv_exposed=data.get("hiv_exposed", False),
+                  arrived_at=arrived_at, hiv_exposed=hiv_exposed,
                   feeding=data.get("feeding"), recorded_at=now, recorded_by_id=actor.id)
     db.session.add(child)
     db.session.flush()
     audit.record(actor, "srh.child.create", entity="srh_child", entity_id=child.id,
-                 patient_id=patient.id, at=now)
+                 patient_id=patient.id, at=now,
+                 detail={"hiv_exposed": hiv_exposed,
+                         "hiv_exposed_from": "given" if data.get("hiv_exposed") is not None
+                         else "mother's ART record"})
+    return child
+
+
+def _her_child(patient, child_id) -> Child:
+    child = db.session.get(Child, child_id)
+    if child is None or child.mother_id != patient.id:
+        raise NotFound("No such child living with this patient.")
+    return child
+
+
+UPDATABLE = ("feeding", "hiv_exposed", "left_at", "left_to")
+
+
+def update_child(actor, patient, data: dict, *, now) -> Child:
+    """Correct a child's feeding or HIV exposure, or record that the child left her
+    (when, and where or to whom). Audited with before and after. A child who has
+    left owes nothing more here: the due items, alerts and Rule 22 flag she brought
+    stop (open alerts are resolved)."""
+    ensure_available(patient)
+    child = _her_child(patient, data["child_id"])
+    changes = {k: data[k] for k in UPDATABLE if k in data}
+    errors = {}
+    if not changes:
+        _err(errors, "_body", "Nothing to change: give feeding, hiv_exposed, or left_at with left_to.")
+    left_at = changes.get("left_at", child.left_at)
+    left_to = changes.get("left_to", child.left_to)
+    if "left_at" in changes and left_at is not None:
+        if left_at > now + timedelta(minutes=2):
+            _err(errors, "left_at", "Cannot be in the future: record it when the child has left.")
+        if left_at < child.arrived_at:
+            _err(errors, "left_at", "Cannot be before the child came to live with her.")
+    if left_at is not None and not (left_to or "").strip():
+        _err(errors, "left_to", "Say where the child went, or to whom.")
+    if left_at is None and "left_to" in changes and changes["left_to"]:
+        _err(errors, "left_at", "Give when the child left.")
+    if changes.get("hiv_exposed") is False and living_with_hiv(patient.id, now):
+        _err(errors, "hiv_exposed", "Her record shows she lives with HIV (ART or a viral load): "
+             "her infant is HIV-exposed.")
+    _raise(errors)
+    before = {k: iso(getattr(child, k)) for k in UPDATABLE}
+    for key, value in changes.items():
+        setattr(child, key, value)
+    db.session.flush()
+    audit.record(actor, "srh.child.left" if "left_at" in changes and left_at else "srh.child.update",
+                 entity="srh_child", entity_id=child.id, patient_id=patient.id, at=now,
+                 detail={"before": before, "after": {k: iso(getattr(child, k)) for k in UPDATABLE}})
+    from .alerts import resolve_done
+    resolve_done(patient, now=now)
     return child
 
 
 def record_child_care(actor, patient, data: dict, *, now) -> ChildCare:
     ensure_available(patient)
-    child = db.session.get(Child, data["child_id"])
-    if child is None or child.mother_id != patient.id:
-        raise NotFound("No such child living with this patient.")
+    child = _her_child(patient, data["child_id"])
+    if child.left_at is not None and child.left_at <= now:
+        raise Conflict("This child has left her mother; care is no longer recorded here.",
+                       code="child_left")
     errors, kind, code = {}, data["kind"], data.get("code")
     if data["done_on"] > local_today(patient, now):
         _err(errors, "done_on", "Cannot be in the future.")
@@ -80,10 +140,12 @@ def _child_dict(patient, child: Child, now) -> dict:
     born = child.born_at.date()
     done = {(c.kind, c.code) for c in child.care}
     screens = [c.done_on for c in child.care if c.kind == "health_screen"]
-    screen_due_at = rules.child_screen_due_at(child.arrived_at)
+    from .due import deadlines
+    screen_due_at = rules.child_screen_due_at(child.arrived_at, deadlines().child_screen_hours)
     out = {
         "id": child.id, "name": child.name, "sex": child.sex, "born_at": iso(child.born_at),
         "arrived_at": iso(child.arrived_at), "left_at": iso(child.left_at),
+        "left_to": child.left_to,
         "hiv_exposed": child.hiv_exposed, "feeding": child.feeding,
         "health_screen": {"due_at": iso(screen_due_at), "done_on": iso(min(screens)) if screens else None,
                           "status": "done" if screens else ("overdue" if now > screen_due_at else "due")},

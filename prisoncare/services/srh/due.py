@@ -103,6 +103,7 @@ def load_cohort(patients, now) -> Cohort:
     by_id = {p.id: p for p in patients}
     pregnancy, contacts, children, care = {}, defaultdict(list), defaultdict(list), defaultdict(list)
     screening, viral_loads, feeding, on_art, admitted = {}, defaultdict(list), {}, set(), {}
+    sti_positive, sti_treated = {}, {}
     since = (now - timedelta(days=RECENT_BIRTH_DAYS)).date()
     for chunk in _chunks(ids):
         for p in db.session.scalars(select(Pregnancy).where(
@@ -125,6 +126,13 @@ def load_cohort(patients, now) -> Cohort:
                 viral_loads[pid].append(done_on)
             else:
                 screening[(pid, kind)] = (done_on, result)
+        for pid, kind, done_on in db.session.execute(
+                select(PreventiveCare.patient_id, PreventiveCare.kind, PreventiveCare.done_on)
+                .where(PreventiveCare.patient_id.in_(chunk), PreventiveCare.recorded_at <= now,
+                       or_(PreventiveCare.kind == "sti_treatment",
+                           (PreventiveCare.kind == "sti_test") & (PreventiveCare.result == "positive")))):
+            latest = sti_positive if kind == "sti_test" else sti_treated
+            latest[pid] = max(latest.get(pid, done_on), done_on)
         for row in db.session.scalars(select(BreastfeedingStatus).where(
                 BreastfeedingStatus.patient_id.in_(chunk), BreastfeedingStatus.recorded_at <= now)
                 .order_by(BreastfeedingStatus.since_on, BreastfeedingStatus.id)):
@@ -147,6 +155,8 @@ def load_cohort(patients, now) -> Cohort:
                                              ChildCare.done_on).where(ChildCare.child_id.in_(chunk))):
             care[row.child_id].append(row)
     dependent = drug_dependent_ids([pid for pid, p in pregnancy.items() if p.status == "ongoing"], now)
+    from .hiv import living_with_hiv_ids
+    hiv = living_with_hiv_ids(ids, now)
 
     facts = {}
     for pid in ids:
@@ -164,7 +174,10 @@ def load_cohort(patients, now) -> Cohort:
             on_art=pid in on_art, breastfeeding=bf is not None and bf.status == "breastfeeding",
             breastfeeding_since=bf.since_on if bf is not None else None,
             viral_loads_on=tuple(viral_loads[pid]),
-            in_care_since=local_today(by_id[pid], admitted[pid]) if pid in admitted else None)
+            in_care_since=local_today(by_id[pid], admitted[pid]) if pid in admitted else None,
+            sti_untreated_since=sti_positive[pid] if pid in sti_positive and (
+                pid not in sti_treated or sti_treated[pid] < sti_positive[pid]) else None,
+            living_with_hiv=pid in hiv)
     return Cohort(patients=list(patients), facts=facts, on_art=on_art,
                   pregnant={pid for pid, p in pregnancy.items() if p.status == "ongoing"},
                   breastfeeding={pid for pid, f in facts.items() if f.breastfeeding})

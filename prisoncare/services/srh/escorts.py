@@ -29,15 +29,19 @@ def record_escort(actor, patient, data: dict, *, now) -> HospitalEscort:
     if data["restraint_used"] and not data.get("restraint_note"):
         _err(errors, "restraint_note", "Say what restraint was used, when, and why.")
     _raise(errors)
-    rule24 = any(f.code == "BR24" for f in protection_flags(patient, data["escorted_at"]))
-    row = HospitalEscort(patient_id=patient.id, escorted_at=data["escorted_at"],
+    purpose = data.get("purpose") or "other"
+    # Labour and birth: Rule 24 whatever the gestation (preterm labour is still labour)
+    rule24 = purpose == "labour_birth" or any(
+        f.code == "BR24" for f in protection_flags(patient, data["escorted_at"]))
+    row = HospitalEscort(patient_id=patient.id, escorted_at=data["escorted_at"], purpose=purpose,
                          hospital=data.get("hospital"), restraint_used=data["restraint_used"],
                          restraint_note=data.get("restraint_note"), rule24_applied=rule24,
                          recorded_at=now, recorded_by_id=actor.id)
     db.session.add(row)
     db.session.flush()
     audit.record(actor, "srh.escort.create", entity="srh_hospital_escort", entity_id=row.id,
-                 patient_id=patient.id, at=now, detail={"restraint_used": row.restraint_used})
+                 patient_id=patient.id, at=now,
+                 detail={"restraint_used": row.restraint_used, "purpose": purpose})
     if row.restraint_used and rule24:
         raise_alert(RESTRAINT_RECORDED, patient, dedup_key=f"BR-05:escort:{row.id}", now=now)
     return row
@@ -48,5 +52,5 @@ def escorts_view(patient) -> list[dict]:
                               .order_by(HospitalEscort.escorted_at.desc())).all()
     return [{**_entry_base(r), "escorted_at": iso(r.escorted_at), "hospital": r.hospital,
              "restraint_used": r.restraint_used, "restraint_note": r.restraint_note,
-             "rule24_applied": r.rule24_applied} for r in rows]
+             "rule24_applied": r.rule24_applied, "purpose": r.purpose} for r in rows]
 

@@ -57,15 +57,9 @@ def _require_pregnancy(patient) -> Pregnancy:
     return pregnancy
 
 
-def record_pregnancy(actor, patient, data: dict, *, now) -> Pregnancy:
-    ensure_available(patient)
-    if current_pregnancy(patient.id) is not None:
-        raise Conflict("A pregnancy is already recorded as ongoing: record its outcome first.",
-                       code="pregnancy_ongoing")
-    today, errors = local_today(patient, now), {}
-    method = data["dating_method"]
-    due_on = None
-    if method == "lmp":
+def _due_on(data: dict, today, errors):
+    """The due date from the dating in `data` (lmp or scan), or None with errors."""
+    if data["dating_method"] == "lmp":
         lmp = data.get("lmp_on")
         if lmp is None:
             _err(errors, "lmp_on", "Required when dating by last menstrual period.")
@@ -74,19 +68,32 @@ def record_pregnancy(actor, patient, data: dict, *, now) -> Pregnancy:
         elif (today - lmp).days > 44 * 7:
             _err(errors, "lmp_on", "More than 44 weeks ago: date by scan or record the outcome.")
         else:
-            due_on = rules.due_date_from_lmp(lmp)
-    else:
-        scan_on, weeks = data.get("scan_on"), data.get("scan_gestation_weeks")
-        if scan_on is None:
-            _err(errors, "scan_on", "Required when dating by scan.")
-        elif scan_on > today:
-            _err(errors, "scan_on", "Cannot be in the future.")
-        if weeks is None:
-            _err(errors, "scan_gestation_weeks", "Required when dating by scan.")
-        if not errors:
-            due_on = rules.due_date_from_scan(scan_on, weeks, data.get("scan_gestation_days", 0))
-            if (today - due_on).days > 4 * 7:
-                _err(errors, "scan_on", "This dating puts her past 44 weeks today.")
+            return rules.due_date_from_lmp(lmp)
+        return None
+    scan_on, weeks = data.get("scan_on"), data.get("scan_gestation_weeks")
+    if scan_on is None:
+        _err(errors, "scan_on", "Required when dating by scan.")
+    elif scan_on > today:
+        _err(errors, "scan_on", "Cannot be in the future.")
+    if weeks is None:
+        _err(errors, "scan_gestation_weeks", "Required when dating by scan.")
+    if errors:
+        return None
+    due_on = rules.due_date_from_scan(scan_on, weeks, data.get("scan_gestation_days", 0))
+    if (today - due_on).days > 4 * 7:
+        _err(errors, "scan_on", "This dating puts her past 44 weeks today.")
+        return None
+    return due_on
+
+
+def record_pregnancy(actor, patient, data: dict, *, now) -> Pregnancy:
+    ensure_available(patient)
+    if current_pregnancy(patient.id) is not None:
+        raise Conflict("A pregnancy is already recorded as ongoing: record its outcome first.",
+                       code="pregnancy_ongoing")
+    today, errors = local_today(patient, now), {}
+    method = data["dating_method"]
+    due_on = _due_on(data, today, errors)
     _raise(errors)
     row = Pregnancy(
         patient_id=patient.id, status="ongoing", dating_method=method,
@@ -101,6 +108,52 @@ def record_pregnancy(actor, patient, data: dict, *, now) -> Pregnancy:
     audit.record(actor, "srh.pregnancy.create", entity="srh_pregnancy", entity_id=row.id,
                  patient_id=patient.id, at=now)
     return row
+
+
+def _dating_of(p: Pregnancy) -> dict:
+    return {"dating_method": p.dating_method, "lmp_on": p.lmp_on and p.lmp_on.isoformat(),
+            "scan_on": p.scan_on and p.scan_on.isoformat(),
+            "scan_gestation_days": p.scan_gestation_days, "due_on": p.due_on.isoformat(),
+            "drug_dependent": p.drug_dependent}
+
+
+def correct_pregnancy(actor, patient, data: dict, *, now) -> Pregnancy:
+    """Correct the current pregnancy: re-date it (by scan, or a corrected LMP) and/or
+    whether she is drug-dependent, with a reason; audited with before and after.
+    The schedule, the worklist and the alerts follow the new dates."""
+    ensure_available(patient)
+    pregnancy = _require_pregnancy(patient)
+    errors = {}
+    if not (data.get("reason") or "").strip():
+        _err(errors, "reason", "Say why the record is corrected (e.g. dating scan).")
+    redate = data.get("dating_method") is not None
+    if not redate and "drug_dependent" not in data:
+        _err(errors, "_body", "Nothing to correct: give the new dating or drug_dependent.")
+    due_on = _due_on(data, local_today(patient, now), errors) if redate else pregnancy.due_on
+    if redate and due_on is not None:
+        first = min((c.contact_on for c in pregnancy.contacts if c.kind == "antenatal"), default=None)
+        if first is not None and first < rules.week_start(due_on, 0):
+            _err(errors, "dating_method", f"This dating starts the pregnancy after the antenatal "
+                 f"contact of {first.isoformat()}.")
+    _raise(errors)
+    before = _dating_of(pregnancy)
+    if redate:
+        method = data["dating_method"]
+        pregnancy.dating_method, pregnancy.due_on = method, due_on
+        pregnancy.lmp_on = data.get("lmp_on") if method == "lmp" else None
+        pregnancy.scan_on = data.get("scan_on") if method == "scan" else None
+        pregnancy.scan_gestation_days = (data["scan_gestation_weeks"] * 7
+                                         + data.get("scan_gestation_days", 0)) \
+            if method == "scan" else None
+    if "drug_dependent" in data and data["drug_dependent"] is not None:
+        pregnancy.drug_dependent = data["drug_dependent"]
+    db.session.flush()
+    audit.record(actor, "srh.pregnancy.correct", entity="srh_pregnancy", entity_id=pregnancy.id,
+                 patient_id=patient.id, at=now,
+                 detail={"before": before, "after": _dating_of(pregnancy),
+                         "reason": data["reason"].strip()})
+    _resolve_done(patient, now)
+    return pregnancy
 
 
 def record_contact(actor, patient, data: dict, *, now) -> MaternityContact:

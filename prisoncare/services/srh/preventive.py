@@ -58,8 +58,12 @@ def screening_view(patient, *, now) -> list[dict]:
         CustodyEpisode.patient_id == patient.id, CustodyEpisode.released_at.is_(None))
         .order_by(CustodyEpisode.admitted_at.desc()).limit(1))
     since = local_today(patient, admitted_at) if admitted_at else None
+    from ...rules.srh_due import screening_rule_kind
+    from .hiv import living_with_hiv
+    hiv = living_with_hiv(patient.id, now)
     out = []
-    for kind, rule_kind in SCREENING_KINDS.items():
+    for kind in SCREENING_KINDS:
+        rule_kind = screening_rule_kind(kind, hiv)
         last = next((r for r in rows if r.kind == kind and r.result in ("normal", "abnormal")), None)
         due = rules.screening_due(rule_kind, born=patient.date_of_birth, today=local_today(patient, now),
                                   last_on=last.done_on if last else None,

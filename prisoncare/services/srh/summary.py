@@ -9,7 +9,8 @@ from . import children as children_service
 from . import escorts as escorts_service
 from . import preventive as preventive_service
 from .access import enablement, srh_available
-from .due import deadlines, drug_dependent_ids
+from ...rules import srh_due
+from .due import deadlines, drug_dependent_ids, load_cohort
 from .common import BIRTH_OUTCOMES, _entry_base, iso, local_midnight, local_today
 from .pregnancy import current_pregnancy, latest_breastfeeding
 from .protection import protection_flags
@@ -58,13 +59,33 @@ def _pregnancy_dict(patient, p: Pregnancy, now) -> dict:
     return out
 
 
+def _next_screening(screening_due) -> dict | None:
+    """The soonest screening she is owed (not past the programme's age range)."""
+    owed = [s for s in screening_due if s["due_on"] is not None]
+    return min(owed, key=lambda s: s["due_on"]) if owed else None
+
+
+def _next_viral_load(patient, now) -> dict | None:
+    """PMTCT: the next viral load she is owed while pregnant or breastfeeding on ART
+    (the same plan as the worklist and the SRH-VL alerts), or None."""
+    facts = load_cohort([patient], now).facts[patient.id]
+    plan = [v for v in srh_due.viral_load_plan(facts, local_today(patient, now))
+            if v["status"] != "done"]
+    if not plan:
+        return None
+    nxt = min(plan, key=lambda v: v["due_on"])
+    return {"code": nxt["code"], "name": nxt["name"], "due_on": iso(nxt["due_on"]),
+            "status": nxt["status"]}
+
+
 def summary(actor, patient, *, now) -> dict:
     """The SRH record as a clinician sees it (violence excluded: see violence). The
     caller audits the read (read_patient with purpose "srh.read")."""
     enabled = srh_available(patient)
     out = {"patient_id": patient.id, "enabled": enabled, "enabled_reason": None, "pregnancy": None,
            "past_pregnancies": [], "pregnancy_tests": [], "breastfeeding": None, "children": [],
-           "preventive": [], "screening_due": [], "escorts": [], "protection_flags": []}
+           "preventive": [], "screening_due": [], "next_screening": None, "next_viral_load": None,
+           "escorts": [], "protection_flags": []}
     if not enabled:
         return out
     row = enablement(patient)
@@ -86,6 +107,8 @@ def summary(actor, patient, *, now) -> dict:
     out["children"] = children_service.children_view(patient, now=now)
     out["preventive"] = preventive_service.preventive_view(patient)
     out["screening_due"] = preventive_service.screening_view(patient, now=now)
+    out["next_screening"] = _next_screening(out["screening_due"])
+    out["next_viral_load"] = _next_viral_load(patient, now)
     out["escorts"] = escorts_service.escorts_view(patient)
     out["protection_flags"] = [{"code": f.code, "text": f.text} for f in protection_flags(patient, now)]
     return out

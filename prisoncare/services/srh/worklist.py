@@ -8,6 +8,7 @@ from ...errors import NotFound
 from ...rules import srh_due as due
 from .common import iso, local_today
 from .due import deadlines, items_of, load_cohort, women_in_care
+from .gestation import gestation_for
 
 KIND_LABELS = {
     "antenatal_booking": "Antenatal booking", "antenatal_contact": "Antenatal contact",
@@ -15,15 +16,17 @@ KIND_LABELS = {
     "infant_prophylaxis": "Infant prophylaxis", "immunisation": "Immunisation",
     "infant_hiv_test": "Infant HIV test", "cervical_screening": "Cervical screening",
     "breast_screening": "Breast screening", "viral_load": "Viral load (PMTCT)",
+    "sti_treatment": "STI treatment",
 }
 
 
-def _row(patient, item: due.DueItem, now) -> dict:
+def _row(patient, item: due.DueItem, now, gestations) -> dict:
     today = local_today(patient, now)
     late_days = (today - local_today(patient, item.overdue_at)).days + 1 \
         if item.status == "overdue" else 0
     return {"patient": {"id": patient.id, "prison_number": patient.prison_number,
-                        "name": patient.name, "ward": patient.ward.code if patient.ward else None},
+                        "name": patient.name, "ward": patient.ward.code if patient.ward else None,
+                        "gestation": gestations.get(patient.id)},
             "kind": item.kind, "label": KIND_LABELS[item.kind], "name": item.name,
             "status": item.status, "due_on": iso(item.due_on), "overdue_at": iso(item.overdue_at),
             "days_overdue": max(late_days, 0),
@@ -43,4 +46,5 @@ def srh_worklist(actor, facility, *, now, status=None, limit=100, offset=0) -> t
     page = found[offset:offset + limit]
     audit.record(actor, "srh_worklist.read", entity="facility", entity_id=facility.id, at=now,
                  detail={"results": len(found), "status": status})
-    return [_row(p, i, now) for p, i in page], len(found)
+    gestations = gestation_for(actor, {p for p, _ in page}, now)
+    return [_row(p, i, now, gestations) for p, i in page], len(found)
