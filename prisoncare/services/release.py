@@ -129,13 +129,27 @@ def plan_on_custody_event(actor, patient: Patient, event: CustodyEvent, *, now) 
         _on_release(actor, patient, episode, plan, event, now)
 
 
+def was_scheduled(episode) -> bool:
+    """Did a release_scheduled precede this release in the episode?"""
+    return db.session.scalar(select(CustodyEvent.id).where(
+        CustodyEvent.episode_id == episode.id, CustodyEvent.type == "release_scheduled")
+        .limit(1)) is not None
+
+
 def _on_release(actor, patient, episode, plan, event, now) -> None:
-    unplanned = event.release_from in UNPLANNED_FROM
+    # Unplanned: from court or hospital, or never scheduled (bail, release by order).
+    unplanned = event.release_from in UNPLANNED_FROM or not was_scheduled(episode)
     if plan is None:
         plan = open_plan(actor, patient, episode, trigger="release", now=now,
                          kind="emergency" if unplanned else "planned")
-    elif unplanned and plan.status == "draft":
+    elif unplanned:
         plan.kind = "emergency"
+        if plan.status == "finalized":
+            # Finalized for a planned release: the same-day notification (RL-16) is
+            # still to do, so the plan is open again until it is recorded.
+            plan.status, plan.finalized_at, plan.finalized_by_id = "draft", None, None
+            audit.record(actor, "release_plan.reopen", entity="release_plan", entity_id=plan.id,
+                         patient_id=patient.id, at=now, detail={"reason": "unplanned_release"})
     plan.release_on = local_date(event.occurred_at, plan)
     if not unplanned:
         return
@@ -148,7 +162,9 @@ def _on_release(actor, patient, episode, plan, event, now) -> None:
         rule_code="RL-16",
         severity="critical" if treated else "high", role="release_officer",
         programme="ost" if on_ost else None,
-        message=(f"Unplanned release from {event.release_from}: emergency release plan opened. "
+        message=(f"Unplanned release from {event.release_from}"
+                 + (" (never scheduled)" if event.release_from not in UNPLANNED_FROM else "")
+                 + ": emergency release plan opened. "
                  + ("Notify the community prescriber today with the last dose and time; "
                     "naloxone. " if on_ost else "")
                  + f"{len(evaluation.missing)} plan items are not done."),
