@@ -20,10 +20,15 @@ DONE_OUTCOMES = ("arranged", "referred", "not_needed", "declined")
 ITEM_KINDS = ("provider", "appointment", "supply", "check", "social")
 PLAN_KINDS = ("planned", "emergency")
 CONSENT_CATEGORIES = ("general", "ost", "hiv", "srh", "violence")
-# Which consent category covers the content about each need.
+# Which consent category covers the content about each need. Women's harm
+# reduction reveals drug use, so it is shared under "ost" (the drug-use category);
+# children (custody, reunification, a child with her) reveal her reproductive
+# history, so they are shared under "srh". TB and HCV stay "general": they only
+# ever go to a provider treating them (a letter holds the recipient's own items).
 NEED_CATEGORY = {"ost": "ost", "art": "hiv", "tb": "general", "hcv": "general",
                  "antenatal": "srh", "paediatric": "srh"}
-SOCIAL_CATEGORY = {"violence_support": "violence", "women_harm_reduction": "general"}
+SOCIAL_CATEGORY = {"violence_support": "violence", "women_harm_reduction": "ost",
+                   "child_custody": "srh"}
 REST_OF_COURSE = "rest_of_course"
 
 CONDITIONS = {

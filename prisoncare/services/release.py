@@ -267,7 +267,17 @@ def _check_social(social, errors) -> dict:
     return out
 
 
-def _check_consents(rows, errors) -> list:
+def _plan_providers(plan, referrals, social) -> set[str]:
+    """The provider codes the plan will hold once this edit is applied."""
+    incoming = {row["need"]: provider for row, provider in referrals}
+    codes = {r.provider.code for r in plan.referrals
+             if r.need not in incoming and r.provider is not None}
+    codes |= {p.code for p in incoming.values() if p is not None}
+    merged = {**(plan.social_needs or {}), **social}
+    return codes | {v.get("provider") for v in merged.values() if v.get("provider")}
+
+
+def _check_consents(rows, errors, plan_providers: set[str]) -> list:
     out = []
     for n, row in enumerate(rows or []):
         provider = provider_by_code(row["provider"])
@@ -279,6 +289,11 @@ def _check_consents(rows, errors) -> list:
         if unknown:
             errors.setdefault(f"consents.{n}.categories", []).append(
                 f"Unknown categories: {', '.join(unknown)}.")
+        if provider.code not in plan_providers:
+            errors.setdefault(f"consents.{n}.provider", []).append(
+                f"{provider.name} has no referral or support in this plan: "
+                "nothing would be shared with it.")
+        if unknown or provider.code not in plan_providers:
             continue
         out.append((provider, sorted(set(row["categories"]))))
     return out
@@ -303,7 +318,8 @@ def update_plan(actor, patient: Patient, data: dict, *, now) -> Evaluation:
             errors.setdefault(f"checks.{key}", []).append("Unknown check.")
     referrals = _check_referrals(data.get("referrals"), patient, errors)
     social = _check_social(data.get("social_needs"), errors)
-    consents = _check_consents(data.get("consents"), errors)
+    consents = _check_consents(data.get("consents"), errors,
+                               _plan_providers(plan, referrals, social))
     if errors:
         raise ValidationFailed(errors)
     if "circumstances" in data:

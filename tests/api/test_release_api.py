@@ -226,3 +226,74 @@ def test_officers_see_the_violence_support_status_never_the_history(app, as_user
     for path in (PLAN, PLAN + "/fhir"):
         assert "Lesi Ukrainky" not in officer.get(path.format(woman_id)).get_data(as_text=True)
     assert "Lesi Ukrainky" not in extract_text(officer.get(PLAN.format(woman_id) + ".pdf").data)
+
+
+def _letter(officer, woman_id, code):
+    resp = officer.get(PLAN.format(woman_id) + f"/referrals/{code}.pdf")
+    assert resp.status_code == 200, resp.get_json()
+    return extract_text(resp.data)
+
+
+@pytest.fixture
+def on_hcv(app, woman_id):
+    from prisoncare.extensions import db
+    from prisoncare.models import Patient
+    from prisoncare.services import orders
+    from tests.factories import SYSTEM
+    with app.app_context():
+        orders.create_order(SYSTEM, db.session.get(Patient, woman_id), {
+            "programme": "hcv", "drug": "sofosbuvir/velpatasvir", "dose": 1, "unit": "tablet",
+            "route": "oral", "schedule": {"times": ["08:00"], "every_days": 1},
+            "start_at": NOW - timedelta(days=2), "administration": "witnessed"}, now=NOW)
+        db.session.commit()
+    return woman_id
+
+
+def test_a_shelter_with_general_consent_reads_only_her_housing(as_user, on_hcv):
+    officer = as_user("release_officer.a")
+    data = _json(complete_plan_data())
+    data["referrals"].append({"need": "hcv", "supply_days": 30})
+    data["circumstances"] = {"children_outside": True, "pregnant": True, "violence_support_needed": True}
+    data["consents"] += [{"provider": "HOUSE", "categories": ["general"]}]
+    assert officer.put(PLAN.format(on_hcv), json=data).status_code == 200
+    text = _letter(officer, on_hcv, "HOUSE")
+    assert "housing: arranged" in text
+    for leak in ("Hepatitis", "sofosbuvir", "harm reduction", "child custody", "pregnant",
+                 "methadone", "TLD", "violence"):
+        assert leak not in text, leak
+    # Only the shelter's own items, even with every category consented.
+    data = {"consents": [{"provider": "HOUSE", "categories": ["general", "ost", "srh", "hiv"]}]}
+    assert officer.put(PLAN.format(on_hcv), json=data).status_code == 200
+    text = _letter(officer, on_hcv, "HOUSE")
+    for leak in ("Hepatitis", "harm reduction", "child custody", "methadone", "TLD", "HIV"):
+        assert leak not in text, leak
+    bundle = officer.get(PLAN.format(on_hcv) + "/fhir?provider=HOUSE").get_json()
+    kinds = [e["resource"]["resourceType"] for e in bundle["entry"]]
+    assert "MedicationStatement" not in kinds and "ServiceRequest" not in kinds
+    assert "sofosbuvir" not in str(bundle) and "hcv" not in str(bundle)
+
+
+def test_harm_reduction_and_children_need_their_own_consent(as_user, woman_id):
+    officer = as_user("release_officer.a")
+    data = _json(complete_plan_data())
+    data["circumstances"] = {"children_outside": True}
+    for key in ("women_harm_reduction", "child_custody", "legal_aid"):
+        data["social_needs"][key] = {"outcome": "arranged", "provider": "HOUSE"}
+    data["consents"] += [{"provider": "HOUSE", "categories": ["general"]}]
+    assert officer.put(PLAN.format(woman_id), json=data).status_code == 200
+    text = _letter(officer, woman_id, "HOUSE")
+    assert "legal aid: arranged" in text
+    assert "harm reduction" not in text and "child custody" not in text
+    officer.put(PLAN.format(woman_id), json={"consents": [
+        {"provider": "HOUSE", "categories": ["general", "ost", "srh"]}]})
+    text = _letter(officer, woman_id, "HOUSE")
+    assert "women harm reduction: arranged" in text and "child custody: arranged" in text
+
+
+def test_consent_for_a_provider_not_in_the_plan_is_refused(as_user, woman_id):
+    officer = as_user("release_officer.a")
+    resp = officer.put(PLAN.format(woman_id), json={
+        "consents": [{"provider": "HOUSE", "categories": ["hiv", "ost", "srh", "violence"]}]})
+    assert resp.status_code == 422
+    assert "consents.0.provider" in resp.get_json()["error"]["fields"]
+    assert officer.get(PLAN.format(woman_id)).get_json()["consents"] == []

@@ -78,6 +78,7 @@ def test_field_errors_all_at_once_and_nothing_written(woman):
 def test_the_service_itself_refuses_unknown_outcomes_and_consent_categories(woman):
     """The page editor passes form values straight through: the service must check them."""
     data = {"social_needs": {"housing": {"outcome": "sorted"}},
+            "referrals": [{"need": "art", "provider": "HIV-KYIV"}],
             "consents": [{"provider": "HIV-KYIV", "categories": ["hiv", "everything"]}]}
     with pytest.raises(ValidationFailed) as err:
         release.update_plan(SYSTEM, woman, data, now=NOW)
