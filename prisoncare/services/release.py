@@ -38,7 +38,8 @@ _tz = tz_of
 
 
 def last_doses(patient_id: int, now) -> dict[str, dict]:
-    """The last dose given in custody per programme, from the MAR."""
+    """The last dose given in custody per plan programme (OST, ART, TB, HCV), from
+    the MAR: nothing else of the MAR reaches the plan."""
     out = {}
     rows = db.session.execute(
         select(MedicationOrder.programme, MedicationOrder.drug, MedicationOrder.unit,
@@ -46,6 +47,7 @@ def last_doses(patient_id: int, now) -> dict[str, dict]:
                DoseAdministration.administered_at)
         .join(MedicationOrder, DoseAdministration.order_id == MedicationOrder.id)
         .where(DoseAdministration.patient_id == patient_id, DoseAdministration.outcome == "given",
+               MedicationOrder.programme.in_(rules.PROGRAMMES),
                DoseAdministration.voided_at.is_(None), DoseAdministration.administered_at <= now)
         .order_by(DoseAdministration.administered_at))
     for programme, drug, unit, dose, given, at in rows:

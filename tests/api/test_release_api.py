@@ -215,12 +215,12 @@ def test_officers_see_the_violence_support_status_never_the_history(app, as_user
         db.session.commit()
     officer = as_user("release_officer.a")
     body = officer.get(PLAN.format(woman_id)).get_json()
-    assert body["violence_support"] == {"needed": False, "status": "not_discussed"}
+    assert body["violence_support"] == {"status": "not_discussed"}  # never whether she needs it
     officer.put(PLAN.format(woman_id), json={"circumstances": {"violence_support_needed": True},
                                              "social_needs": {"violence_support": {"outcome": "referred",
                                                                                    "provider": "HOUSE"}}})
     resp = officer.get(PLAN.format(woman_id))
-    assert resp.get_json()["violence_support"] == {"needed": True, "status": "referral_accepted"}
+    assert resp.get_json()["violence_support"] == {"status": "referral_accepted"}
     officer.put(PLAN.format(woman_id), json={"social_needs": {"violence_support": {"outcome": "declined"}}})
     assert officer.get(PLAN.format(woman_id)).get_json()["violence_support"]["status"] == "declined"
     for path in (PLAN, PLAN + "/fhir"):
