@@ -297,3 +297,26 @@ def test_consent_for_a_provider_not_in_the_plan_is_refused(as_user, woman_id):
     assert resp.status_code == 422
     assert "consents.0.provider" in resp.get_json()["error"]["fields"]
     assert officer.get(PLAN.format(woman_id)).get_json()["consents"] == []
+
+
+def _items(body):
+    return {i["id"]: i for i in body["items"]}
+
+
+def test_hcv_without_an_end_date_needs_the_days_entered_and_a_community_appointment(as_user, on_hcv):
+    officer = as_user("release_officer.a")
+    release = NOW + timedelta(days=30)
+    resp = officer.put(PLAN.format(on_hcv), json={"referrals": [{"need": "hcv", "supply_days": 0}]})
+    items = _items(resp.get_json())
+    assert items["hcv_supply"]["done"] is False and "no end date" in items["hcv_supply"]["problem"]
+    assert items["hcv_appointment"]["name"] == "Community HCV prescriber appointment within 14 days of release"
+    assert items["hcv_appointment"]["problem"] == "no appointment booked"
+    late = (release + timedelta(days=20)).isoformat()
+    items = _items(officer.put(PLAN.format(on_hcv), json={"referrals": [
+        {"need": "hcv", "supply_days": 56, "appointment_at": late}]}).get_json())
+    assert items["hcv_supply"]["done"] is True
+    assert items["hcv_appointment"]["problem"] == "appointment is 20 days after release (at most 14)"
+    soon = (release + timedelta(days=10)).isoformat()
+    items = _items(officer.put(PLAN.format(on_hcv), json={"referrals": [
+        {"need": "hcv", "appointment_at": soon}]}).get_json())
+    assert items["hcv_appointment"]["done"] is True
