@@ -208,3 +208,21 @@ def test_the_alerts_and_the_plan_read_the_same_configured_thresholds(ctx, provid
     alerts = _alerts(woman)
     assert set(alerts) == {"ART-07"}  # OST-R-01 agrees with the plan: 2 days is in time
     assert "Bridging supply of ARVs (at least 60 days)" in alerts["ART-07"].message
+
+
+@pytest.mark.parametrize("answer,naloxone", [("dependence_no_withdrawal", True),
+                                             ("withdrawal_treatment_started", True),
+                                             ("no_dependence", False)])
+def test_drug_dependence_at_intake_asks_for_naloxone_and_overdose_education(providers, answer, naloxone):
+    patient = _admitted(sex="male", facility="FAC-B", ward="M1")  # not on OST
+    _answer(patient, "IN-16", answer)
+    plan = _schedule(patient)
+    e = release.read_plan(SYSTEM, patient, now=NOW)
+    missing = {s.item.id for s in e.missing}
+    wanted = {"naloxone_issued", "naloxone_training", "overdose_counselling"}
+    assert (wanted <= missing) is naloxone and (not wanted & missing) is (not naloxone)
+    assert e.subject.opioid_use is naloxone
+    assert bool(plan.circumstances.get("opioid_use")) is naloxone
+    # The plan's answer wins: alcohol only, no kit asked.
+    release.update_plan(SYSTEM, patient, {"circumstances": {"opioid_use": False}}, now=NOW)
+    assert not wanted & {s.item.id for s in release.read_plan(SYSTEM, patient, now=NOW).missing}
