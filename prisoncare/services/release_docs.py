@@ -65,10 +65,16 @@ def shared_content(e: Evaluation, provider_code: str | None = None) -> dict:
     consents = consents_by_provider(plan)
     if recipient is not None:
         consents = {recipient.code: consents.get(recipient.code, set())}
+    naloxone = None
+    if {"naloxone_issued", "naloxone_training"} & {s.item.id for s in e.statuses} and (
+            recipient is None or ("ost" in allowed and ("ost" in items or "women_harm_reduction" in items))):
+        naloxone = {"issued": bool((plan.checks or {}).get("naloxone_issued")),
+                    "training": bool((plan.checks or {}).get("naloxone_training"))}
     return {"plan": plan, "patient": plan.patient, "recipient": recipient,
             "categories": sorted(allowed), "referrals": referrals, "last_doses": doses,
             "medications": medications, "social_needs": social, "circumstances": circumstances,
-            "consents": consents, "missing": [s.item.name for s in e.missing],
+            "consents": consents, "naloxone": naloxone,
+            "missing": [s.item.name for s in e.missing],
             "statuses": e.statuses}
 
 

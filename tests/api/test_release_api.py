@@ -123,7 +123,9 @@ def test_fhir_bundle_validates_with_codes(as_user, woman_id):
     ids = {f"{e.resource.__resource_type__}/{e.resource.id}" for e in bundle.entry}
     assert by_type["CarePlan"][0].subject.reference in ids
     activity = by_type["CarePlan"][0].activity
-    assert activity and all(a.reference.reference in ids for a in activity)
+    assert activity and all(a.reference.reference in ids for a in activity if a.reference)
+    # and every performer of a needs' activity (naloxone, social needs) too
+    assert all(p.reference in ids for a in activity if a.detail for p in a.detail.performer or ())
 
     hiv = officer.get(PLAN.format(woman_id) + "/fhir?provider=HIV-KYIV").get_json()
     drugs = [e["resource"]["medicationCodeableConcept"]["text"] for e in hiv["entry"]
@@ -320,3 +322,40 @@ def test_hcv_without_an_end_date_needs_the_days_entered_and_a_community_appointm
     items = _items(officer.put(PLAN.format(on_hcv), json={"referrals": [
         {"need": "hcv", "appointment_at": soon}]}).get_json())
     assert items["hcv_appointment"]["done"] is True
+
+
+def test_fhir_has_every_consent_and_naloxone_and_social_needs_as_activities(as_user, woman_id):
+    officer = as_user("release_officer.a")
+    data = _json(complete_plan_data())
+    data["consents"] += [{"provider": "HOUSE", "categories": ["general"]}]
+    data["checks"]["naloxone_training"] = False
+    assert officer.put(PLAN.format(woman_id), json=data).status_code == 200
+
+    def parsed(query=""):
+        bundle = Bundle.model_validate(officer.get(PLAN.format(woman_id) + "/fhir" + query).get_json())
+        by_type = {}
+        for entry in bundle.entry:
+            by_type.setdefault(entry.resource.__resource_type__, []).append(entry.resource)
+        ids = {f"{e.resource.__resource_type__}/{e.resource.id}" for e in bundle.entry}
+        return by_type, ids
+
+    by_type, ids = parsed()
+    # HOUSE has no referral, only housing: her consent to it is in the bundle all the same.
+    consented = {c.provision.actor[0].reference.reference for c in by_type["Consent"]}
+    assert consented == {"Organization/provider-OST-KYIV", "Organization/provider-HIV-KYIV",
+                         "Organization/provider-HOUSE"} and consented <= ids
+    details = {a.detail.code.coding[0].code: a.detail for a in by_type["CarePlan"][0].activity if a.detail}
+    assert (details["naloxone"].status, details["naloxone"].productCodeableConcept.text) == (
+        "in-progress", "naloxone")  # kit issued, training not yet
+    assert details["housing"].status == "scheduled"
+    assert details["housing"].performer[0].reference == "Organization/provider-HOUSE"
+    assert {"violence_support", "women_harm_reduction", "child_custody"} <= set(details)
+
+    by_type, _ = parsed("?provider=HIV-KYIV")  # no drug use, no social needs for the HIV clinic
+    assert not [a for a in by_type["CarePlan"][0].activity if a.detail]
+    by_type, _ = parsed("?provider=OST-KYIV")
+    assert [a.detail.code.coding[0].code for a in by_type["CarePlan"][0].activity if a.detail] == ["naloxone"]
+    by_type, _ = parsed("?provider=HOUSE")
+    assert [a.detail.code.coding[0].code for a in by_type["CarePlan"][0].activity if a.detail] == ["housing"]
+    assert [c.provision.actor[0].reference.reference for c in by_type["Consent"]] == [
+        "Organization/provider-HOUSE"]
