@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from fhir.resources.R4B.bundle import Bundle
 
-from prisoncare.pdf import extract_text
+from tests.pdf_text import extract_text
 from tests.conftest import NOW
 from tests.services.test_release_support import complete_plan_data, make_providers, make_woman
 
