@@ -20,14 +20,12 @@ from ..rules import release as rules
 from .alerts import AlertSpec, raise_alert
 from .custody import current_episode, on_custody_event
 from .release_prefill import prefill_plans
-from .providers import provider_by_code
+from .release_checks import (NEED_SERVICES, check_consents, check_referrals,  # noqa: F401
+                             check_social, plan_providers)
 from .release_facts import PlanFacts, definition, local_date, plan_facts, thresholds, tz_of
 
 CIRCUMSTANCES = ("opioid_use", "pregnant", "breastfeeding", "children_outside", "child_with_her",
                  "violence_support_needed")
-# The directory service a provider must offer to be chosen for a need.
-NEED_SERVICES = {"ost": ("ost",), "art": ("art",), "tb": ("tb",), "hcv": ("hcv",),
-                 "antenatal": ("antenatal", "srh"), "paediatric": ("paediatric",)}
 UNPLANNED_FROM = ("court", "hospital")
 WINDOW_DAYS = 30
 
@@ -222,85 +220,6 @@ def read_plan(actor, patient: Patient, *, now, purpose="release_plan.read") -> E
 
 # --- editing ------------------------------------------------------------------------
 
-def _check_referrals(rows, patient, errors) -> list:
-    out = []
-    for n, row in enumerate(rows or []):
-        where = f"referrals.{n}"
-        if row["need"] not in rules.NEEDS:
-            errors.setdefault(f"{where}.need", []).append(
-                f"Must be one of {', '.join(rules.NEEDS)}.")
-            continue
-        provider = None
-        if row.get("provider"):
-            provider = provider_by_code(row["provider"])
-            if provider is None or not provider.active:
-                errors.setdefault(f"{where}.provider", []).append(
-                    f"No active provider {row['provider']} in the directory.")
-            elif not set(NEED_SERVICES[row["need"]]) & set(provider.services or []):
-                errors.setdefault(f"{where}.provider", []).append(
-                    f"{provider.name} does not offer {row['need']}.")
-            elif provider.women_only and patient.sex != "female":
-                errors.setdefault(f"{where}.provider", []).append(f"{provider.name} serves women only.")
-        if row.get("supply_days") is not None and row["supply_days"] < 0:
-            errors.setdefault(f"{where}.supply_days", []).append("Cannot be negative.")
-        out.append((row, provider))
-    needs = [row["need"] for row in rows or []]
-    for need in {n for n in needs if needs.count(n) > 1}:
-        errors.setdefault("referrals", []).append(f"{need} is listed twice.")
-    return out
-
-
-def _check_social(social, errors) -> dict:
-    out = {}
-    for key, value in (social or {}).items():
-        if key not in rules.SOCIAL_NEEDS:
-            errors.setdefault(f"social_needs.{key}", []).append("Unknown social need.")
-            continue
-        provider = provider_by_code(value.get("provider")) if value.get("provider") else None
-        if value.get("provider") and provider is None:
-            errors.setdefault(f"social_needs.{key}.provider", []).append(
-                f"No provider {value['provider']} in the directory.")
-        if value.get("outcome") not in rules.SOCIAL_OUTCOMES:
-            errors.setdefault(f"social_needs.{key}.outcome", []).append(
-                f"Choose one of {', '.join(rules.SOCIAL_OUTCOMES)}.")
-            continue
-        out[key] = {"outcome": value["outcome"], "provider": provider.code if provider else None,
-                    "note": value.get("note")}
-    return out
-
-
-def _plan_providers(plan, referrals, social) -> set[str]:
-    """The provider codes the plan will hold once this edit is applied."""
-    incoming = {row["need"]: provider for row, provider in referrals}
-    codes = {r.provider.code for r in plan.referrals
-             if r.need not in incoming and r.provider is not None}
-    codes |= {p.code for p in incoming.values() if p is not None}
-    merged = {**(plan.social_needs or {}), **social}
-    return codes | {v.get("provider") for v in merged.values() if v.get("provider")}
-
-
-def _check_consents(rows, errors, plan_providers: set[str]) -> list:
-    out = []
-    for n, row in enumerate(rows or []):
-        provider = provider_by_code(row["provider"])
-        if provider is None:
-            errors.setdefault(f"consents.{n}.provider", []).append(
-                f"No provider {row['provider']} in the directory.")
-            continue
-        unknown = sorted(set(row["categories"]) - set(rules.CONSENT_CATEGORIES))
-        if unknown:
-            errors.setdefault(f"consents.{n}.categories", []).append(
-                f"Unknown categories: {', '.join(unknown)}.")
-        if provider.code not in plan_providers:
-            errors.setdefault(f"consents.{n}.provider", []).append(
-                f"{provider.name} has no referral or support in this plan: "
-                "nothing would be shared with it.")
-        if unknown or provider.code not in plan_providers:
-            continue
-        out.append((provider, sorted(set(row["categories"]))))
-    return out
-
-
 def update_plan(actor, patient: Patient, data: dict, *, now) -> Evaluation:
     """Apply a plan document (sections absent are left as they are), all or nothing.
     Editing a finalized plan returns it to draft: it must be finalized again."""
@@ -318,10 +237,9 @@ def update_plan(actor, patient: Patient, data: dict, *, now) -> Evaluation:
     for key in checks:
         if key not in definition().check_keys:
             errors.setdefault(f"checks.{key}", []).append("Unknown check.")
-    referrals = _check_referrals(data.get("referrals"), patient, errors)
-    social = _check_social(data.get("social_needs"), errors)
-    consents = _check_consents(data.get("consents"), errors,
-                               _plan_providers(plan, referrals, social))
+    referrals = check_referrals(data.get("referrals"), patient, errors)
+    social = check_social(data.get("social_needs"), errors)
+    consents = check_consents(data.get("consents"), errors, plan_providers(plan, referrals, social))
     if errors:
         raise ValidationFailed(errors)
     if "circumstances" in data:
