@@ -59,9 +59,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     "nurse": frozenset(_READ_PATIENTS | _CARE | {P.PATIENT_CREATE, P.RELEASE_READ}),
     "clinician": frozenset(_READ_PATIENTS | _CARE | {P.PATIENT_CREATE, P.ORDER_WRITE, P.REVIEW_WRITE,
                                                      P.RELEASE_READ, P.RELEASE_WRITE, P.SRH_ENABLE}),
-    # Release planning needs the medication record, not the confidential answers.
-    "release_officer": frozenset(_READ_PATIENTS | _ALERTS | {P.CLINICAL_READ, P.MAR_READ,
-                                                             P.CHECKLIST_STATUS_READ,
+    # Release planning reads what the plan needs through the release service (the
+    # plan programmes' orders and last doses), not the orders, MAR or answers.
+    "release_officer": frozenset(_READ_PATIENTS | _ALERTS | {P.CHECKLIST_STATUS_READ,
                                                              P.RELEASE_READ, P.RELEASE_WRITE}),
     "auditor": frozenset(_READ_PATIENTS | {P.AUDIT_READ, P.CHECKLIST_STATUS_READ, P.ALERT_READ,
                                            P.INTERRUPTION_READ, P.REPORT_READ}),

@@ -16,6 +16,10 @@ NEED_TEXT = {"ost": "Opioid substitution therapy", "art": "HIV care (antiretrovi
              "tb": "TB treatment (DOT)", "hcv": "Hepatitis C treatment",
              "antenatal": "Antenatal or postnatal care", "paediatric": "Child health follow-up"}
 APPOINTMENT_MINUTES = 30
+SOCIAL_SYSTEM = "https://prisoncare.invalid/fhir/CodeSystem/release-social-need"
+# The plan's social-need outcomes as CarePlan activity statuses (R4 value set).
+SOCIAL_STATUS = {"pending": "not-started", "referred": "in-progress", "arranged": "scheduled",
+                 "not_needed": "cancelled", "declined": "cancelled"}
 
 
 def _iso(instant: datetime) -> str:
@@ -50,12 +54,19 @@ def build_bundle(content: dict, *, now) -> dict:
     if patient.preferred_language:
         resources[0]["communication"] = [{"language": {"coding": [{
             "system": "urn:ietf:bcp:47", "code": patient.preferred_language}]}, "preferred": True}]
+    from .services.providers import provider_by_code
     providers = {}
     for r in content["referrals"]:
         if r.provider is not None:
             providers[r.provider.code] = r.provider
     if content["recipient"] is not None:
         providers[content["recipient"].code] = content["recipient"]
+    # Every provider named by a social need or a consent is in the bundle too.
+    codes = [v.get("provider") for v in content["social_needs"].values() if v.get("provider")]
+    codes += [code for code, categories in content["consents"].items() if categories]
+    for code in codes:
+        if code not in providers and (provider := provider_by_code(code)) is not None:
+            providers[code] = provider
     resources += [_organization(p) for p in providers.values()]
     activities = []
     for r in content["referrals"]:
@@ -82,6 +93,7 @@ def build_bundle(content: dict, *, now) -> dict:
                          "status": "needs-action", "required": "required"}]}
             resources.append(appt)
             activities.append({"reference": {"reference": f"Appointment/{appt['id']}"}})
+    activities += _detail_activities(content, providers)
     for med in content["medications"]:
         ms = {"resourceType": "MedicationStatement", "id": f"medication-{plan.id}-{med['programme']}",
               "status": "active", "subject": subject, "dateAsserted": _iso(now),
@@ -124,6 +136,35 @@ def build_bundle(content: dict, *, now) -> dict:
     bundle = {"resourceType": "Bundle", "type": "collection", "timestamp": _iso(now),
               "entry": [_entry(r) for r in resources]}
     return json_of(Bundle.model_validate(bundle))
+
+
+def _detail_activities(content: dict, providers: dict) -> list[dict]:
+    """Naloxone and the social needs, as CarePlan activities (no resource of their own)."""
+    out = []
+    naloxone = content.get("naloxone")
+    if naloxone is not None:
+        status = ("completed" if naloxone["issued"] and naloxone["training"]
+                  else "in-progress" if naloxone["issued"] or naloxone["training"] else "not-started")
+        out.append({"detail": {
+            "code": {"coding": [{"system": NEED_SYSTEM, "code": "naloxone"}],
+                     "text": "Naloxone kit and overdose response training"},
+            "productCodeableConcept": {"text": "naloxone"}, "status": status,
+            "description": (f"Kit {'issued' if naloxone['issued'] else 'not issued yet'}; "
+                            f"training {'given' if naloxone['training'] else 'not given yet'}.")}})
+    for key, need in sorted(content["social_needs"].items()):
+        outcome = need.get("outcome") or "pending"
+        detail = {"code": {"coding": [{"system": SOCIAL_SYSTEM, "code": key}],
+                           "text": key.replace("_", " ").capitalize()},
+                  "status": SOCIAL_STATUS.get(outcome, "unknown"),
+                  "description": f"Outcome: {outcome.replace('_', ' ')}."}
+        if outcome in ("not_needed", "declined"):
+            detail["statusReason"] = {"text": outcome.replace("_", " ")}
+        provider = providers.get(need.get("provider"))
+        if provider is not None:
+            detail["performer"] = [{"reference": f"Organization/provider-{provider.code}",
+                                    "display": provider.name}]
+        out.append({"detail": detail})
+    return out
 
 
 def json_of(bundle: Bundle) -> dict:

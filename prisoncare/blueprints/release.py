@@ -55,7 +55,7 @@ def _plan_page(patient_id, errors=None, status=200):
     db.session.commit()
     return render_template(
         "release/plan.html", patient=patient, e=evaluation,
-        view=present.plan_dict(evaluation) if evaluation else None, choices=choices,
+        view=present.plan_dict(evaluation, current_user) if evaluation else None, choices=choices,
         all_providers=all_providers, errors=errors or {},
         recipients=docs.referral_recipients(evaluation) if evaluation else [],
         categories=rules.CONSENT_CATEGORIES, outcomes=rules.SOCIAL_OUTCOMES,
@@ -155,7 +155,7 @@ def print_view(patient_id):
     now = clock.now()
     patient = read_patient(current_user, patient_id, now=now, purpose="release_plan.read_patient")
     evaluation = service.read_plan(current_user, patient, now=now)
-    view = present.plan_dict(evaluation)
+    view = present.plan_dict(evaluation, current_user)
     db.session.commit()
     return render_template("release/print.html", patient=patient, view=view, e=evaluation,
                            definition=service.definition())

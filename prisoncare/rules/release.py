@@ -20,10 +20,15 @@ DONE_OUTCOMES = ("arranged", "referred", "not_needed", "declined")
 ITEM_KINDS = ("provider", "appointment", "supply", "check", "social")
 PLAN_KINDS = ("planned", "emergency")
 CONSENT_CATEGORIES = ("general", "ost", "hiv", "srh", "violence")
-# Which consent category covers the content about each need.
+# Which consent category covers the content about each need. Women's harm
+# reduction reveals drug use, so it is shared under "ost" (the drug-use category);
+# children (custody, reunification, a child with her) reveal her reproductive
+# history, so they are shared under "srh". TB and HCV stay "general": they only
+# ever go to a provider treating them (a letter holds the recipient's own items).
 NEED_CATEGORY = {"ost": "ost", "art": "hiv", "tb": "general", "hcv": "general",
                  "antenatal": "srh", "paediatric": "srh"}
-SOCIAL_CATEGORY = {"violence_support": "violence", "women_harm_reduction": "general"}
+SOCIAL_CATEGORY = {"violence_support": "violence", "women_harm_reduction": "ost",
+                   "child_custody": "srh"}
 REST_OF_COURSE = "rest_of_course"
 
 CONDITIONS = {
@@ -205,6 +210,8 @@ def _parse_item(raw, where, section_ids, thresholds, problems) -> PlanItem | Non
             problems.append(f"{where}: no appointment threshold for {raw['need']}")
         elif kind == "supply" and raw["need"] not in thresholds.bridging_days:
             problems.append(f"{where}: no bridging threshold for {raw['need']}")
+    if "{days}" in str(raw.get("name", "")) and kind not in ("appointment", "supply"):
+        problems.append(f"{where}: only appointment and supply names may hold {{days}}")
     if kind == "social" and raw.get("key") not in SOCIAL_NEEDS:
         problems.append(f"{where}: key must be one of {', '.join(SOCIAL_NEEDS)}")
     if kind == "check" and not raw.get("key"):
@@ -298,6 +305,10 @@ def item_problem(item: PlanItem, state: PlanState, thresholds: Thresholds) -> st
         have = referral.supply_days
         if have is None:
             return "no supply recorded"
+        if wanted is None and have <= 0:
+            # The rest of the course, but the order has no end date: the clinician
+            # enters the days she takes with her.
+            return "the order has no end date: enter the days supplied (more than 0)"
         if wanted is not None and have < wanted:
             return f"{have} days supplied (at least {wanted})"
         return None
@@ -314,10 +325,19 @@ class ItemStatus:
         return self.problem is None
 
 
+def rendered(item: PlanItem, thresholds: Thresholds) -> PlanItem:
+    """The item with "{days}" in its name replaced by the configured threshold."""
+    if "{days}" not in item.name:
+        return item
+    days = (thresholds.appointment_within_days if item.kind == "appointment"
+            else thresholds.bridging_days).get(item.need)
+    return replace(item, name=item.name.replace("{days}", str(days)))
+
+
 def evaluate(definition: PlanDefinition, subject: PlanSubject, state: PlanState,
              thresholds: Thresholds | None = None) -> list[ItemStatus]:
     thresholds = thresholds or definition.thresholds
-    return [ItemStatus(i, item_problem(i, state, thresholds))
+    return [ItemStatus(rendered(i, thresholds), item_problem(i, state, thresholds))
             for i in applicable_items(definition, subject)]
 
 

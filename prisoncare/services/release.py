@@ -20,14 +20,12 @@ from ..rules import release as rules
 from .alerts import AlertSpec, raise_alert
 from .custody import current_episode, on_custody_event
 from .release_prefill import prefill_plans
-from .providers import provider_by_code
+from .release_checks import (NEED_SERVICES, check_consents, check_referrals,  # noqa: F401
+                             check_social, plan_providers)
 from .release_facts import PlanFacts, definition, local_date, plan_facts, thresholds, tz_of
 
 CIRCUMSTANCES = ("opioid_use", "pregnant", "breastfeeding", "children_outside", "child_with_her",
                  "violence_support_needed")
-# The directory service a provider must offer to be chosen for a need.
-NEED_SERVICES = {"ost": ("ost",), "art": ("art",), "tb": ("tb",), "hcv": ("hcv",),
-                 "antenatal": ("antenatal", "srh"), "paediatric": ("paediatric",)}
 UNPLANNED_FROM = ("court", "hospital")
 WINDOW_DAYS = 30
 
@@ -38,7 +36,8 @@ _tz = tz_of
 
 
 def last_doses(patient_id: int, now) -> dict[str, dict]:
-    """The last dose given in custody per programme, from the MAR."""
+    """The last dose given in custody per plan programme (OST, ART, TB, HCV), from
+    the MAR: nothing else of the MAR reaches the plan."""
     out = {}
     rows = db.session.execute(
         select(MedicationOrder.programme, MedicationOrder.drug, MedicationOrder.unit,
@@ -46,6 +45,7 @@ def last_doses(patient_id: int, now) -> dict[str, dict]:
                DoseAdministration.administered_at)
         .join(MedicationOrder, DoseAdministration.order_id == MedicationOrder.id)
         .where(DoseAdministration.patient_id == patient_id, DoseAdministration.outcome == "given",
+               MedicationOrder.programme.in_(rules.PROGRAMMES),
                DoseAdministration.voided_at.is_(None), DoseAdministration.administered_at <= now)
         .order_by(DoseAdministration.administered_at))
     for programme, drug, unit, dose, given, at in rows:
@@ -129,13 +129,27 @@ def plan_on_custody_event(actor, patient: Patient, event: CustodyEvent, *, now) 
         _on_release(actor, patient, episode, plan, event, now)
 
 
+def was_scheduled(episode) -> bool:
+    """Did a release_scheduled precede this release in the episode?"""
+    return db.session.scalar(select(CustodyEvent.id).where(
+        CustodyEvent.episode_id == episode.id, CustodyEvent.type == "release_scheduled")
+        .limit(1)) is not None
+
+
 def _on_release(actor, patient, episode, plan, event, now) -> None:
-    unplanned = event.release_from in UNPLANNED_FROM
+    # Unplanned: from court or hospital, or never scheduled (bail, release by order).
+    unplanned = event.release_from in UNPLANNED_FROM or not was_scheduled(episode)
     if plan is None:
         plan = open_plan(actor, patient, episode, trigger="release", now=now,
                          kind="emergency" if unplanned else "planned")
-    elif unplanned and plan.status == "draft":
+    elif unplanned:
         plan.kind = "emergency"
+        if plan.status == "finalized":
+            # Finalized for a planned release: the same-day notification (RL-16) is
+            # still to do, so the plan is open again until it is recorded.
+            plan.status, plan.finalized_at, plan.finalized_by_id = "draft", None, None
+            audit.record(actor, "release_plan.reopen", entity="release_plan", entity_id=plan.id,
+                         patient_id=patient.id, at=now, detail={"reason": "unplanned_release"})
     plan.release_on = local_date(event.occurred_at, plan)
     if not unplanned:
         return
@@ -148,7 +162,9 @@ def _on_release(actor, patient, episode, plan, event, now) -> None:
         rule_code="RL-16",
         severity="critical" if treated else "high", role="release_officer",
         programme="ost" if on_ost else None,
-        message=(f"Unplanned release from {event.release_from}: emergency release plan opened. "
+        message=(f"Unplanned release from {event.release_from}"
+                 + (" (never scheduled)" if event.release_from not in UNPLANNED_FROM else "")
+                 + ": emergency release plan opened. "
                  + ("Notify the community prescriber today with the last dose and time; "
                     "naloxone. " if on_ost else "")
                  + f"{len(evaluation.missing)} plan items are not done."),
@@ -204,70 +220,6 @@ def read_plan(actor, patient: Patient, *, now, purpose="release_plan.read") -> E
 
 # --- editing ------------------------------------------------------------------------
 
-def _check_referrals(rows, patient, errors) -> list:
-    out = []
-    for n, row in enumerate(rows or []):
-        where = f"referrals.{n}"
-        if row["need"] not in rules.NEEDS:
-            errors.setdefault(f"{where}.need", []).append(
-                f"Must be one of {', '.join(rules.NEEDS)}.")
-            continue
-        provider = None
-        if row.get("provider"):
-            provider = provider_by_code(row["provider"])
-            if provider is None or not provider.active:
-                errors.setdefault(f"{where}.provider", []).append(
-                    f"No active provider {row['provider']} in the directory.")
-            elif not set(NEED_SERVICES[row["need"]]) & set(provider.services or []):
-                errors.setdefault(f"{where}.provider", []).append(
-                    f"{provider.name} does not offer {row['need']}.")
-            elif provider.women_only and patient.sex != "female":
-                errors.setdefault(f"{where}.provider", []).append(f"{provider.name} serves women only.")
-        if row.get("supply_days") is not None and row["supply_days"] < 0:
-            errors.setdefault(f"{where}.supply_days", []).append("Cannot be negative.")
-        out.append((row, provider))
-    needs = [row["need"] for row in rows or []]
-    for need in {n for n in needs if needs.count(n) > 1}:
-        errors.setdefault("referrals", []).append(f"{need} is listed twice.")
-    return out
-
-
-def _check_social(social, errors) -> dict:
-    out = {}
-    for key, value in (social or {}).items():
-        if key not in rules.SOCIAL_NEEDS:
-            errors.setdefault(f"social_needs.{key}", []).append("Unknown social need.")
-            continue
-        provider = provider_by_code(value.get("provider")) if value.get("provider") else None
-        if value.get("provider") and provider is None:
-            errors.setdefault(f"social_needs.{key}.provider", []).append(
-                f"No provider {value['provider']} in the directory.")
-        if value.get("outcome") not in rules.SOCIAL_OUTCOMES:
-            errors.setdefault(f"social_needs.{key}.outcome", []).append(
-                f"Choose one of {', '.join(rules.SOCIAL_OUTCOMES)}.")
-            continue
-        out[key] = {"outcome": value["outcome"], "provider": provider.code if provider else None,
-                    "note": value.get("note")}
-    return out
-
-
-def _check_consents(rows, errors) -> list:
-    out = []
-    for n, row in enumerate(rows or []):
-        provider = provider_by_code(row["provider"])
-        if provider is None:
-            errors.setdefault(f"consents.{n}.provider", []).append(
-                f"No provider {row['provider']} in the directory.")
-            continue
-        unknown = sorted(set(row["categories"]) - set(rules.CONSENT_CATEGORIES))
-        if unknown:
-            errors.setdefault(f"consents.{n}.categories", []).append(
-                f"Unknown categories: {', '.join(unknown)}.")
-            continue
-        out.append((provider, sorted(set(row["categories"]))))
-    return out
-
-
 def update_plan(actor, patient: Patient, data: dict, *, now) -> Evaluation:
     """Apply a plan document (sections absent are left as they are), all or nothing.
     Editing a finalized plan returns it to draft: it must be finalized again."""
@@ -285,9 +237,9 @@ def update_plan(actor, patient: Patient, data: dict, *, now) -> Evaluation:
     for key in checks:
         if key not in definition().check_keys:
             errors.setdefault(f"checks.{key}", []).append("Unknown check.")
-    referrals = _check_referrals(data.get("referrals"), patient, errors)
-    social = _check_social(data.get("social_needs"), errors)
-    consents = _check_consents(data.get("consents"), errors)
+    referrals = check_referrals(data.get("referrals"), patient, errors)
+    social = check_social(data.get("social_needs"), errors)
+    consents = check_consents(data.get("consents"), errors, plan_providers(plan, referrals, social))
     if errors:
         raise ValidationFailed(errors)
     if "circumstances" in data:

@@ -17,17 +17,44 @@ from ..extensions import db
 from ..models import Alert, CustodyEpisode
 from ..models.release import ReleasePlan
 from ..rules import alert_rules as ar
+from ..rules import release as rules_plan
 from ..rules import release_alerts as rules
 from .alerts import AlertDraft, AlertSpec, raise_alerts
-from .release_facts import definition, plan_facts, plan_options, tz_of
+from .release_facts import definition, plan_facts, plan_options, thresholds, tz_of
 
 KEY = "{rule}:release-plan:{plan}"
 RESOLVE_NOTE = "Resolved by the scheduler: the release plan items are done."
 
 
 def alert_table() -> ar.RuleSet:
-    overrides = current_app.config.get("ALERT_RULE_OVERRIDES") if has_app_context() else None
+    """The alert table, its release rules reading the plan's thresholds (one source)."""
+    overrides = dict((current_app.config.get("ALERT_RULE_OVERRIDES") if has_app_context()
+                      else None) or {})
+    from_plan = plan_threshold_overrides(ar.load_rules(overrides=overrides), thresholds())
+    for rule_id, params in from_plan.items():
+        overrides[rule_id] = {**(overrides.get(rule_id) or {}), **params}
     return ar.load_rules(overrides=overrides)
+
+
+def plan_threshold_overrides(table: ar.RuleSet, plan: rules_plan.Thresholds) -> dict:
+    """The release plan's appointment and bridging thresholds (release_plan.toml and
+    RELEASE_THRESHOLDS) for the alert table's release_plan_incomplete rules, so an
+    alert and the plan item it names never disagree (e.g. OST-R-01's appointment
+    window, ART-07's days of ARVs)."""
+    out = {}
+    for rule in table:
+        if rule.kind != "release_plan_incomplete" or rule.programme is None:
+            continue
+        params = {}
+        within = plan.appointment_within_days.get(rule.programme)
+        if rule.params.get("appointment_within_days") is not None and within is not None:
+            params["appointment_within_days"] = within
+        bridging = plan.bridging_days.get(rule.programme)
+        if rule.params.get("min_bridging_days") is not None and isinstance(bridging, int):
+            params["min_bridging_days"] = bridging
+        if params:
+            out[rule.id] = params
+    return out
 
 
 def horizon_days(table: ar.RuleSet) -> int:

@@ -2,9 +2,10 @@
 and the FHIR export, cut down to what she consented to share with each provider.
 
 `shared_content(e, provider_code)` is the single filter: with no provider it is
-the whole plan (her own copy, internal systems); with a provider, only the
-categories she consented to for that provider. Nothing is shared with a
-provider she gave no consent for.
+the whole plan (her own copy, internal systems); with a provider, only that
+provider's own referrals and social needs (and the medication of those
+programmes), and of those only the categories she consented to for that
+provider. Nothing is shared with a provider she gave no consent for.
 """
 from .. import audit
 from ..errors import Conflict, NotFound
@@ -17,6 +18,21 @@ ALL_CATEGORIES = frozenset(rules.CONSENT_CATEGORIES)
 CIRCUMSTANCE_CATEGORY = {"pregnant": "srh", "breastfeeding": "srh", "children_outside": "srh",
                          "child_with_her": "srh", "violence_support_needed": "violence",
                          "opioid_use": "ost"}
+# A circumstance goes to a provider only when one of its own items needs it.
+CIRCUMSTANCE_FOR = {"pregnant": {"antenatal", "paediatric", "art"},
+                    "breastfeeding": {"antenatal", "paediatric", "art"},
+                    "children_outside": {"child_custody"}, "child_with_her": {"paediatric"},
+                    "violence_support_needed": {"violence_support"},
+                    "opioid_use": {"ost", "women_harm_reduction"}}
+
+
+def _own_items(plan, recipient) -> tuple[list, dict]:
+    """The recipient's own referrals and social needs (all of them for her own copy)."""
+    if recipient is None:
+        return list(plan.referrals), dict(plan.social_needs or {})
+    return ([r for r in plan.referrals if r.provider is not None and r.provider.code == recipient.code],
+            {k: v for k, v in (plan.social_needs or {}).items()
+             if v.get("provider") == recipient.code})
 
 
 def shared_content(e: Evaluation, provider_code: str | None = None) -> dict:
@@ -31,22 +47,34 @@ def shared_content(e: Evaluation, provider_code: str | None = None) -> dict:
         if not allowed:
             raise Conflict(f"She has not consented to share anything with {recipient.name}.",
                            code="no_consent")
-    referrals = [r for r in plan.referrals if rules.category_for(r.need) in allowed]
-    doses = [d for p, d in e.last_doses.items() if rules.category_for(p) in allowed]
+    own_referrals, own_social = _own_items(plan, recipient)
+    referrals = [r for r in own_referrals if rules.category_for(r.need) in allowed]
+    social = {k: v for k, v in own_social.items() if rules.category_for(k, social=True) in allowed}
+    # Medication only for the programmes referred to this recipient.
+    programmes = {r.need for r in referrals} if recipient is not None else set(e.orders)
+    doses = [d for p, d in e.last_doses.items()
+             if p in programmes and rules.category_for(p) in allowed]
     medications = [{"programme": p, "drug": o.drug, "dose": float(o.dose), "unit": o.unit,
                     "last_dose": e.last_doses.get(p)}
-                   for p, o in sorted(e.orders.items()) if rules.category_for(p) in allowed]
-    social = {k: v for k, v in (plan.social_needs or {}).items()
-              if rules.category_for(k, social=True) in allowed}
+                   for p, o in sorted(e.orders.items())
+                   if p in programmes and rules.category_for(p) in allowed]
+    items = {r.need for r in referrals} | set(social)
     circumstances = {k: v for k, v in (plan.circumstances or {}).items()
-                     if k in CIRCUMSTANCES and CIRCUMSTANCE_CATEGORY.get(k, "general") in allowed}
+                     if k in CIRCUMSTANCES and CIRCUMSTANCE_CATEGORY.get(k, "general") in allowed
+                     and (recipient is None or CIRCUMSTANCE_FOR.get(k, set()) & items)}
     consents = consents_by_provider(plan)
     if recipient is not None:
         consents = {recipient.code: consents.get(recipient.code, set())}
+    naloxone = None
+    if {"naloxone_issued", "naloxone_training"} & {s.item.id for s in e.statuses} and (
+            recipient is None or ("ost" in allowed and ("ost" in items or "women_harm_reduction" in items))):
+        naloxone = {"issued": bool((plan.checks or {}).get("naloxone_issued")),
+                    "training": bool((plan.checks or {}).get("naloxone_training"))}
     return {"plan": plan, "patient": plan.patient, "recipient": recipient,
             "categories": sorted(allowed), "referrals": referrals, "last_doses": doses,
             "medications": medications, "social_needs": social, "circumstances": circumstances,
-            "consents": consents, "missing": [s.item.name for s in e.missing],
+            "consents": consents, "naloxone": naloxone,
+            "missing": [s.item.name for s in e.missing],
             "statuses": e.statuses}
 
 

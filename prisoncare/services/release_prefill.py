@@ -4,7 +4,11 @@
   directory provider whose code or name is the clinic recorded (a note naming the
   clinic when the directory has no such provider); children recorded as not
   living with her (IN-04) -> children outside, so child custody support applies;
-  violence disclosed (IN-19) -> a violence-support need;
+  violence disclosed (IN-19) -> a violence-support need; drug dependence found at
+  the intake assessment (IN-16) -> opioid use, so naloxone, overdose training and
+  counselling apply (IN-16 does not name the substance: a dependence answer is
+  taken as possible opioid use, erring towards a naloxone kit; the clinician sets
+  "opioid use: no" on the plan when it was alcohol only);
 - SRH: an ongoing pregnancy -> pregnant (antenatal or maternity referral); the
   latest breastfeeding status; a child living with her in prison -> child with her
   (paediatric handover); a violence record -> a violence-support need. Only the
@@ -24,6 +28,8 @@ from .release_facts import _chunks
 NEED_SERVICES = {"ost": ("ost",), "art": ("art",), "tb": ("tb",), "hcv": ("hcv",)}
 CHILDREN_ITEMS = ("IN-04",)
 VIOLENCE_ITEM, VIOLENCE_DISCLOSED = "IN-19", "disclosed"
+DRUG_ITEM, DEPENDENCE = "IN-16", ("dependence_no_withdrawal", "withdrawal_treatment_started")
+INTAKE_ITEMS = CHILDREN_ITEMS + (VIOLENCE_ITEM, DRUG_ITEM)
 
 
 def _latest_answers(patient_ids, item_ids) -> dict[tuple[int, str], object]:
@@ -88,6 +94,8 @@ def circumstances_from(answers: dict, srh: dict) -> dict:
             out["child_with_her"] = True
     if answers.get(VIOLENCE_ITEM) == VIOLENCE_DISCLOSED:
         out["violence_support_needed"] = True
+    if answers.get(DRUG_ITEM) in DEPENDENCE:
+        out["opioid_use"] = True
     out.update(srh)
     return {k: v for k, v in out.items() if v is not None}
 
@@ -97,7 +105,7 @@ def prefill_plans(plans: list[ReleasePlan]) -> dict[int, list[str]]:
     if not plans:
         return {}
     patient_ids = {p.patient_id for p in plans}
-    answers = _latest_answers(patient_ids, CHILDREN_ITEMS + (VIOLENCE_ITEM,))
+    answers = _latest_answers(patient_ids, INTAKE_ITEMS)
     srh = _srh_facts(patient_ids)
     meds: dict[int, dict[str, str | None]] = {}
     for chunk in _chunks({p.episode_id for p in plans}):
@@ -111,7 +119,7 @@ def prefill_plans(plans: list[ReleasePlan]) -> dict[int, list[str]]:
         CommunityProvider.active.is_(True))).all() if meds else []
     filled = {}
     for plan in plans:
-        mine = {item: answers[(plan.patient_id, item)] for item in CHILDREN_ITEMS + (VIOLENCE_ITEM,)
+        mine = {item: answers[(plan.patient_id, item)] for item in INTAKE_ITEMS
                 if (plan.patient_id, item) in answers}
         circumstances = circumstances_from(mine, srh.get(plan.patient_id, {}))
         done = sorted(circumstances)

@@ -15,13 +15,17 @@ VIOLENCE_STATUS = {"referred": "referral_accepted", "arranged": "arranged", "dec
                    "not_needed": "not_needed", "pending": "not_discussed"}
 
 
-def violence_support_status(plan: ReleasePlan) -> dict | None:
-    """For women (or anyone known to need it): needed? and the plan's outcome."""
+def violence_support_status(plan: ReleasePlan, confidential: bool = True) -> dict | None:
+    """For women (or anyone known to need it): the plan's outcome, and whether it is
+    known to be needed for readers of confidential data (clinical roles) only."""
     needed = bool((plan.circumstances or {}).get("violence_support_needed"))
-    if plan.patient.sex != "female" and not needed:
+    if plan.patient.sex != "female" and not (needed and confidential):
         return None
     outcome = ((plan.social_needs or {}).get("violence_support") or {}).get("outcome") or "pending"
-    return {"needed": needed, "status": VIOLENCE_STATUS[outcome]}
+    out = {"status": VIOLENCE_STATUS[outcome]}
+    if confidential:
+        out["needed"] = needed
+    return out
 
 
 def consents_by_provider(plan: ReleasePlan) -> dict[str, set[str]]:
@@ -31,15 +35,23 @@ def consents_by_provider(plan: ReleasePlan) -> dict[str, set[str]]:
     return out
 
 
-def plan_dict(e: Evaluation) -> dict:
+def plan_dict(e: Evaluation, user=None) -> dict:
+    """The plan for `user` (None: the whole plan). Release officers (no confidential
+    permission) see violence support as a social need with its status only, never
+    "violence_support_needed" (violence history). Pregnancy and breastfeeding stay:
+    the plan's antenatal and PMTCT items depend on them and the officer records them."""
+    from ..authz import Permission, can
     plan = e.plan
+    confidential = user is None or can(user, Permission.CONFIDENTIAL_READ)
+    hidden = () if confidential else ("violence_support_needed",)
     return {
         "id": plan.id, "patient": plan.patient_id, "status": plan.status, "kind": plan.kind,
         "trigger": plan.trigger, "version": plan.version,
         "definition_version": plan.definition_version, "opened_at": plan.opened_at,
         "release_date": plan.release_on, "finalized_at": plan.finalized_at,
         "programmes": sorted(e.orders), "opioid_use": e.subject.opioid_use,
-        "circumstances": {k: (plan.circumstances or {}).get(k) for k in CIRCUMSTANCES},
+        "circumstances": {k: (plan.circumstances or {}).get(k) for k in CIRCUMSTANCES
+                          if k not in hidden},
         "thresholds": {"appointment_within_days": e.thresholds.appointment_within_days,
                        "bridging_days": e.thresholds.bridging_days},
         "referrals": [{"need": r.need,
@@ -57,5 +69,5 @@ def plan_dict(e: Evaluation) -> dict:
                    "done": s.done, "problem": s.problem} for s in e.statuses],
         "missing": [s.item.name for s in e.missing],
         "follow_ups": follow_ups_of(plan),
-        "violence_support": violence_support_status(plan),
+        "violence_support": violence_support_status(plan, confidential),
     }

@@ -209,13 +209,20 @@ def _active_at(at):
 
 
 def _unplanned_releases(session, rules, now, lookback):
+    # Unplanned: from court or hospital, or from the facility with no release_scheduled
+    # in the episode (bail, release by order).
+    scheduled = CustodyEvent.__table__.alias("scheduled")
+    was_scheduled = select(scheduled.c.id).where(
+        scheduled.c.episode_id == CustodyEvent.episode_id,
+        scheduled.c.type == "release_scheduled").exists()
     rows = session.execute(
         select(CustodyEvent.id, CustodyEvent.patient_id, CustodyEvent.release_from,
                Patient.facility_id, MedicationOrder.programme).distinct()
         .join(Patient, CustodyEvent.patient_id == Patient.id)
         .join(MedicationOrder, and_(MedicationOrder.patient_id == CustodyEvent.patient_id,
                                     _active_at(CustodyEvent.occurred_at)))
-        .where(CustodyEvent.type == "release", CustodyEvent.release_from != "facility",
+        .where(CustodyEvent.type == "release",
+               or_(CustodyEvent.release_from != "facility", ~was_scheduled),
                CustodyEvent.occurred_at >= now - lookback, CustodyEvent.occurred_at <= now)).all()
     for event_id, pid, where, fac_id, prog in rows:
         for hit in ar.evaluate_unplanned_release(prog, False, rules):

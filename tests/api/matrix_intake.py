@@ -11,8 +11,7 @@ ROWS = {
     ("GET", "/api/v1/patients/<int:patient_id>/checklists"): (STATUS_READERS, 401),
     ("GET", "/api/v1/checklists"): (STATUS_READERS, 401),
     ("POST", "/api/v1/patients/<int:patient_id>/community-medications"): (CLINICAL, 401),
-    ("GET", "/api/v1/patients/<int:patient_id>/community-medications"):
-        (only("nurse", "clinician", "release_officer"), 401),
+    ("GET", "/api/v1/patients/<int:patient_id>/community-medications"): (CLINICAL, 401),
     ANSWER_ROUTE: ANSWER_ROW,
     ("GET", "/checklists"): (STATUS_READERS, "login"),
     ("GET", "/patients/<int:patient_id>/checklists"): (CLINICAL, "login"),

@@ -3,7 +3,7 @@ which fills every id in with a real patient, order and dose)."""
 from .matrix_common import ROLES, only
 
 TO_LOGIN = {r: "login" for r in ROLES}
-MAR_READERS = only("nurse", "clinician", "release_officer")
+MAR_READERS = only("nurse", "clinician")  # release officers: last doses via the plan only
 MAR_RECORDERS = only("nurse", "clinician")
 CLINICIAN = only("clinician")
 PATIENT_READERS = only("nurse", "clinician", "release_officer", "auditor", "custody")

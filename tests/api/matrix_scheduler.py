@@ -17,7 +17,7 @@ ROWS = {
     ("POST", "/api/v1/patients/<int:patient_id>/transfer-handovers"): (
         only("nurse", "clinician"), 401),
     ("GET", "/api/v1/patients/<int:patient_id>/transfer-handovers"): (
-        only("nurse", "clinician", "release_officer"), 401),
+        only("nurse", "clinician"), 401),
     ("POST", "/patients/<int:patient_id>/transfer-handovers"): (
         only("nurse", "clinician"), "login"),
 }

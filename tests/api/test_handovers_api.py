@@ -61,7 +61,7 @@ def test_the_nurse_records_the_handover_and_the_alert_resolves(app, as_user, wor
     assert body["transfer_event_type"] == "transfer_scheduled" and body["sent_at"] == "2026-03-10T10:00:00Z"
     [alert] = alert_of(app, pid, "OST-T-01")
     assert alert.status == "resolved" and "recorded by nurse.a" in alert.resolve_note
-    page = as_user("release_officer.a").get(f"/api/v1/patients/{pid}/transfer-handovers").get_json()
+    page = as_user("clinician.a").get(f"/api/v1/patients/{pid}/transfer-handovers").get_json()
     assert page["total"] == 1 and page["items"][0]["note"] == "sealed envelope"
     with app.app_context():
         [entry] = db.session.scalars(select(AuditEntry).where(

@@ -149,14 +149,12 @@ def test_custody_staff_and_auditors_see_only_the_status(intake, as_user):
     nurse, pid, checklist = intake
     answer(nurse, checklist["id"], "IN-19", "disclosed")
     answer(nurse, checklist["id"], "IN-01", "yes")
-    for username in ("custody.a", "auditor.a", "auditor.national"):
+    # Release officers too: the plan reads what it needs from the record itself.
+    for username in ("custody.a", "auditor.a", "auditor.national", "release_officer.a"):
         [seen] = checklists(as_user(username), pid)
         assert "items" not in seen, username
         assert seen["status"]["complete"] is False and seen["status"]["items_answered"] == 1
         assert "disclosed" not in str(seen)
-    officer = checklists(as_user("release_officer.a"), pid)[0]
-    assert {i["id"] for i in officer["items"]} & {"IN-19", "IN-19a", "IN-13", "IN-04"} == set()
-    assert next(i for i in officer["items"] if i["id"] == "IN-01")["answer"] == "yes"
 
 
 def test_custody_staff_cannot_answer(intake, as_user):

@@ -186,7 +186,7 @@ def test_review_required_then_review_unblocks(as_user, patient_id):
 
 
 def test_patient_doses_range(as_user, patient_id, order):
-    api = as_user("release_officer.a")
+    api = as_user("clinician.a")
     rows = api.get(f"/api/v1/patients/{patient_id}/doses").get_json()
     assert [r["local_date"] for r in rows["items"]] == ["2026-03-10"] and rows["total"] == 1
     rows = api.get(f"/api/v1/patients/{patient_id}/doses?from=2026-03-01&to=2026-03-10").get_json()
@@ -195,7 +195,7 @@ def test_patient_doses_range(as_user, patient_id, order):
         "items": [], "total": 1}
     assert api.get(f"/api/v1/patients/{patient_id}/doses?from=2026-03-10&to=2026-03-01").status_code == 422
     assert api.get(f"/api/v1/patients/{patient_id}/doses?from=2025-01-01&to=2026-03-01").status_code == 422
-    assert as_user("release_officer.b").get(f"/api/v1/patients/{patient_id}/doses").status_code == 404
+    assert as_user("clinician.b").get(f"/api/v1/patients/{patient_id}/doses").status_code == 404
 
 
 def test_absent_patient_is_shown_with_where(as_user, patient_id, order):

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from fhir.resources.R4B.bundle import Bundle
 
-from prisoncare.pdf import extract_text
+from tests.pdf_text import extract_text
 from tests.conftest import NOW
 from tests.services.test_release_support import complete_plan_data, make_providers, make_woman
 
@@ -123,7 +123,9 @@ def test_fhir_bundle_validates_with_codes(as_user, woman_id):
     ids = {f"{e.resource.__resource_type__}/{e.resource.id}" for e in bundle.entry}
     assert by_type["CarePlan"][0].subject.reference in ids
     activity = by_type["CarePlan"][0].activity
-    assert activity and all(a.reference.reference in ids for a in activity)
+    assert activity and all(a.reference.reference in ids for a in activity if a.reference)
+    # and every performer of a needs' activity (naloxone, social needs) too
+    assert all(p.reference in ids for a in activity if a.detail for p in a.detail.performer or ())
 
     hiv = officer.get(PLAN.format(woman_id) + "/fhir?provider=HIV-KYIV").get_json()
     drugs = [e["resource"]["medicationCodeableConcept"]["text"] for e in hiv["entry"]
@@ -215,14 +217,145 @@ def test_officers_see_the_violence_support_status_never_the_history(app, as_user
         db.session.commit()
     officer = as_user("release_officer.a")
     body = officer.get(PLAN.format(woman_id)).get_json()
-    assert body["violence_support"] == {"needed": False, "status": "not_discussed"}
+    assert body["violence_support"] == {"status": "not_discussed"}  # never whether she needs it
     officer.put(PLAN.format(woman_id), json={"circumstances": {"violence_support_needed": True},
                                              "social_needs": {"violence_support": {"outcome": "referred",
                                                                                    "provider": "HOUSE"}}})
     resp = officer.get(PLAN.format(woman_id))
-    assert resp.get_json()["violence_support"] == {"needed": True, "status": "referral_accepted"}
+    assert resp.get_json()["violence_support"] == {"status": "referral_accepted"}
     officer.put(PLAN.format(woman_id), json={"social_needs": {"violence_support": {"outcome": "declined"}}})
     assert officer.get(PLAN.format(woman_id)).get_json()["violence_support"]["status"] == "declined"
     for path in (PLAN, PLAN + "/fhir"):
         assert "Lesi Ukrainky" not in officer.get(path.format(woman_id)).get_data(as_text=True)
     assert "Lesi Ukrainky" not in extract_text(officer.get(PLAN.format(woman_id) + ".pdf").data)
+
+
+def _letter(officer, woman_id, code):
+    resp = officer.get(PLAN.format(woman_id) + f"/referrals/{code}.pdf")
+    assert resp.status_code == 200, resp.get_json()
+    return extract_text(resp.data)
+
+
+@pytest.fixture
+def on_hcv(app, woman_id):
+    from prisoncare.extensions import db
+    from prisoncare.models import Patient
+    from prisoncare.services import orders
+    from tests.factories import SYSTEM
+    with app.app_context():
+        orders.create_order(SYSTEM, db.session.get(Patient, woman_id), {
+            "programme": "hcv", "drug": "sofosbuvir/velpatasvir", "dose": 1, "unit": "tablet",
+            "route": "oral", "schedule": {"times": ["08:00"], "every_days": 1},
+            "start_at": NOW - timedelta(days=2), "administration": "witnessed"}, now=NOW)
+        db.session.commit()
+    return woman_id
+
+
+def test_a_shelter_with_general_consent_reads_only_her_housing(as_user, on_hcv):
+    officer = as_user("release_officer.a")
+    data = _json(complete_plan_data())
+    data["referrals"].append({"need": "hcv", "supply_days": 30})
+    data["circumstances"] = {"children_outside": True, "pregnant": True, "violence_support_needed": True}
+    data["consents"] += [{"provider": "HOUSE", "categories": ["general"]}]
+    assert officer.put(PLAN.format(on_hcv), json=data).status_code == 200
+    text = _letter(officer, on_hcv, "HOUSE")
+    assert "housing: arranged" in text
+    for leak in ("Hepatitis", "sofosbuvir", "harm reduction", "child custody", "pregnant",
+                 "methadone", "TLD", "violence"):
+        assert leak not in text, leak
+    # Only the shelter's own items, even with every category consented.
+    data = {"consents": [{"provider": "HOUSE", "categories": ["general", "ost", "srh", "hiv"]}]}
+    assert officer.put(PLAN.format(on_hcv), json=data).status_code == 200
+    text = _letter(officer, on_hcv, "HOUSE")
+    for leak in ("Hepatitis", "harm reduction", "child custody", "methadone", "TLD", "HIV"):
+        assert leak not in text, leak
+    bundle = officer.get(PLAN.format(on_hcv) + "/fhir?provider=HOUSE").get_json()
+    kinds = [e["resource"]["resourceType"] for e in bundle["entry"]]
+    assert "MedicationStatement" not in kinds and "ServiceRequest" not in kinds
+    assert "sofosbuvir" not in str(bundle) and "hcv" not in str(bundle)
+
+
+def test_harm_reduction_and_children_need_their_own_consent(as_user, woman_id):
+    officer = as_user("release_officer.a")
+    data = _json(complete_plan_data())
+    data["circumstances"] = {"children_outside": True}
+    for key in ("women_harm_reduction", "child_custody", "legal_aid"):
+        data["social_needs"][key] = {"outcome": "arranged", "provider": "HOUSE"}
+    data["consents"] += [{"provider": "HOUSE", "categories": ["general"]}]
+    assert officer.put(PLAN.format(woman_id), json=data).status_code == 200
+    text = _letter(officer, woman_id, "HOUSE")
+    assert "legal aid: arranged" in text
+    assert "harm reduction" not in text and "child custody" not in text
+    officer.put(PLAN.format(woman_id), json={"consents": [
+        {"provider": "HOUSE", "categories": ["general", "ost", "srh"]}]})
+    text = _letter(officer, woman_id, "HOUSE")
+    assert "women harm reduction: arranged" in text and "child custody: arranged" in text
+
+
+def test_consent_for_a_provider_not_in_the_plan_is_refused(as_user, woman_id):
+    officer = as_user("release_officer.a")
+    resp = officer.put(PLAN.format(woman_id), json={
+        "consents": [{"provider": "HOUSE", "categories": ["hiv", "ost", "srh", "violence"]}]})
+    assert resp.status_code == 422
+    assert "consents.0.provider" in resp.get_json()["error"]["fields"]
+    assert officer.get(PLAN.format(woman_id)).get_json()["consents"] == []
+
+
+def _items(body):
+    return {i["id"]: i for i in body["items"]}
+
+
+def test_hcv_without_an_end_date_needs_the_days_entered_and_a_community_appointment(as_user, on_hcv):
+    officer = as_user("release_officer.a")
+    release = NOW + timedelta(days=30)
+    resp = officer.put(PLAN.format(on_hcv), json={"referrals": [{"need": "hcv", "supply_days": 0}]})
+    items = _items(resp.get_json())
+    assert items["hcv_supply"]["done"] is False and "no end date" in items["hcv_supply"]["problem"]
+    assert items["hcv_appointment"]["name"] == "Community HCV prescriber appointment within 14 days of release"
+    assert items["hcv_appointment"]["problem"] == "no appointment booked"
+    late = (release + timedelta(days=20)).isoformat()
+    items = _items(officer.put(PLAN.format(on_hcv), json={"referrals": [
+        {"need": "hcv", "supply_days": 56, "appointment_at": late}]}).get_json())
+    assert items["hcv_supply"]["done"] is True
+    assert items["hcv_appointment"]["problem"] == "appointment is 20 days after release (at most 14)"
+    soon = (release + timedelta(days=10)).isoformat()
+    items = _items(officer.put(PLAN.format(on_hcv), json={"referrals": [
+        {"need": "hcv", "appointment_at": soon}]}).get_json())
+    assert items["hcv_appointment"]["done"] is True
+
+
+def test_fhir_has_every_consent_and_naloxone_and_social_needs_as_activities(as_user, woman_id):
+    officer = as_user("release_officer.a")
+    data = _json(complete_plan_data())
+    data["consents"] += [{"provider": "HOUSE", "categories": ["general"]}]
+    data["checks"]["naloxone_training"] = False
+    assert officer.put(PLAN.format(woman_id), json=data).status_code == 200
+
+    def parsed(query=""):
+        bundle = Bundle.model_validate(officer.get(PLAN.format(woman_id) + "/fhir" + query).get_json())
+        by_type = {}
+        for entry in bundle.entry:
+            by_type.setdefault(entry.resource.__resource_type__, []).append(entry.resource)
+        ids = {f"{e.resource.__resource_type__}/{e.resource.id}" for e in bundle.entry}
+        return by_type, ids
+
+    by_type, ids = parsed()
+    # HOUSE has no referral, only housing: her consent to it is in the bundle all the same.
+    consented = {c.provision.actor[0].reference.reference for c in by_type["Consent"]}
+    assert consented == {"Organization/provider-OST-KYIV", "Organization/provider-HIV-KYIV",
+                         "Organization/provider-HOUSE"} and consented <= ids
+    details = {a.detail.code.coding[0].code: a.detail for a in by_type["CarePlan"][0].activity if a.detail}
+    assert (details["naloxone"].status, details["naloxone"].productCodeableConcept.text) == (
+        "in-progress", "naloxone")  # kit issued, training not yet
+    assert details["housing"].status == "scheduled"
+    assert details["housing"].performer[0].reference == "Organization/provider-HOUSE"
+    assert {"violence_support", "women_harm_reduction", "child_custody"} <= set(details)
+
+    by_type, _ = parsed("?provider=HIV-KYIV")  # no drug use, no social needs for the HIV clinic
+    assert not [a for a in by_type["CarePlan"][0].activity if a.detail]
+    by_type, _ = parsed("?provider=OST-KYIV")
+    assert [a.detail.code.coding[0].code for a in by_type["CarePlan"][0].activity if a.detail] == ["naloxone"]
+    by_type, _ = parsed("?provider=HOUSE")
+    assert [a.detail.code.coding[0].code for a in by_type["CarePlan"][0].activity if a.detail] == ["housing"]
+    assert [c.provision.actor[0].reference.reference for c in by_type["Consent"]] == [
+        "Organization/provider-HOUSE"]

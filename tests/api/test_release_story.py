@@ -12,7 +12,7 @@ from datetime import timedelta
 from fhir.resources.R4B.bundle import Bundle
 from sqlalchemy import select
 
-from prisoncare.pdf import extract_text
+from tests.pdf_text import extract_text
 from tests.conftest import NOW
 from tests.services.test_release_support import make_providers, make_woman
 

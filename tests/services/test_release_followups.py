@@ -6,9 +6,10 @@ from sqlalchemy import select
 
 from prisoncare.errors import ValidationFailed
 from prisoncare.extensions import db
-from prisoncare.models import Facility, StaffUser
+from prisoncare.models import Alert, Facility, StaffUser
+from prisoncare.models.release import ReleaseFollowUp
 from prisoncare.services import custody, release
-from prisoncare.services.release_followup import checkpoint_for, record_follow_up
+from prisoncare.services.release_followup import alert_missing_outcomes, checkpoint_for, record_follow_up
 from prisoncare.services.release_worklist import check_status, follow_up_worklist
 from tests.conftest import NOW
 from tests.factories import SYSTEM
@@ -93,3 +94,43 @@ def test_check_status(days_after_due, recorded, status):
                                        (timedelta(days=40), 30)])
 def test_a_check_recorded_without_a_day_answers_the_latest_due(after, day):
     assert checkpoint_for(NOW, NOW + after) == day
+
+
+def _outcome_alerts(patient_id):
+    return db.session.scalars(select(Alert).where(Alert.patient_id == patient_id,
+                                                  Alert.dedup_key.like("release-outcome:%"))).all()
+
+
+def test_the_72_hour_alert_is_in_local_time_and_closes_when_the_outcome_is_recorded(released):
+    later = NOW + timedelta(days=5)
+    assert alert_missing_outcomes(now=later) == 1  # OST tomorrow 10:00 UTC; ART not yet 72 h
+    [alert] = _outcome_alerts(released.patient_id)
+    # Kyiv is UTC+2 in March: the nurse reads the time on the ward clock.
+    assert "due 2026-03-11 12:00 (Europe/Kyiv time)" in alert.message and "UTC" not in alert.message
+    record_follow_up(SYSTEM, released, {"provider": "OST-KYIV", "attended": True,
+                                        "checked_at": later}, now=later)
+    assert alert.status == "resolved" and alert.resolved_at == later
+    assert alert_missing_outcomes(now=later + timedelta(hours=1)) == 0
+    assert alert.status == "resolved"
+
+
+def test_an_unknown_outcome_leaves_the_alert_open(released):
+    later = NOW + timedelta(days=5)
+    alert_missing_outcomes(now=later)
+    record_follow_up(SYSTEM, released, {"provider": "OST-KYIV", "attended": None,
+                                        "checked_at": later}, now=later)
+    assert [a.status for a in _outcome_alerts(released.patient_id)] == ["open"]
+
+
+def test_the_job_closes_an_alert_whose_outcome_was_recorded_without_closing_it(released):
+    later = NOW + timedelta(days=5)
+    alert_missing_outcomes(now=later)
+    # An outcome written straight to the table (an import, or before this fix).
+    referral = next(r for r in released.referrals if r.need == "ost")
+    db.session.add(ReleaseFollowUp(plan_id=released.id, provider_id=referral.provider_id,
+                                   attended=False, checked_at=later, recorded_at=later,
+                                   need="ost", checkpoint_day=3))
+    db.session.flush()
+    alert_missing_outcomes(now=later + timedelta(hours=1))
+    [alert] = _outcome_alerts(released.patient_id)
+    assert alert.status == "resolved"

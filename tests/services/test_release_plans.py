@@ -78,6 +78,7 @@ def test_field_errors_all_at_once_and_nothing_written(woman):
 def test_the_service_itself_refuses_unknown_outcomes_and_consent_categories(woman):
     """The page editor passes form values straight through: the service must check them."""
     data = {"social_needs": {"housing": {"outcome": "sorted"}},
+            "referrals": [{"need": "art", "provider": "HIV-KYIV"}],
             "consents": [{"provider": "HIV-KYIV", "categories": ["hiv", "everything"]}]}
     with pytest.raises(ValidationFailed) as err:
         release.update_plan(SYSTEM, woman, data, now=NOW)
@@ -179,3 +180,52 @@ def test_reads_and_writes_are_audited(woman):
     actions = set(db.session.scalars(select(AuditEntry.action).where(AuditEntry.patient_id == woman.id)))
     assert {"release_plan.open", "release_plan.update", "release_plan.read"} <= actions
     assert db.session.scalar(select(ReleasePlan.id)) is not None
+
+
+def _sweep_alerts(patient, at):
+    from prisoncare.rules.alert_rules import load_rules
+    from prisoncare.services.dose_marks import sweep_settings
+    from prisoncare.services.rule_evaluation import evaluate_rules
+    evaluate_rules(db.session, at, load_rules(), sweep_settings(None))
+    return {a.rule_code: a.severity for a in db.session.scalars(
+        select(Alert).where(Alert.patient_id == patient.id))}
+
+
+def test_a_release_never_scheduled_bail_is_unplanned(ctx, world):
+    make_providers()
+    patient = make_woman("R-3", release_in_days=None)  # bail: no release_scheduled
+    custody.record_event(SYSTEM, patient, dict(type="release", occurred_at=NOW, release_from="facility"),
+                         now=NOW)
+    plan = release.current_plan(patient)
+    assert plan.kind == "emergency"
+    assert "prescriber_notified_same_day" in {s.item.id for s in release.Evaluation(plan, NOW).missing}
+    alerts = _sweep_alerts(patient, NOW + timedelta(minutes=5))
+    assert alerts["RL-16"] == "critical"
+    assert alerts["OST-R-03"] == "critical" and alerts["ART-U-01"] == "critical"
+    rl16 = db.session.scalar(select(Alert).where(Alert.patient_id == patient.id, Alert.rule_code == "RL-16"))
+    assert "never scheduled" in rl16.message
+
+
+def test_a_scheduled_release_from_the_facility_stays_planned(woman):
+    custody.record_event(SYSTEM, woman, dict(type="release", occurred_at=NOW, release_from="facility"),
+                         now=NOW)
+    assert release.current_plan(woman).kind == "planned"
+    alerts = _sweep_alerts(woman, NOW + timedelta(minutes=5))
+    assert not {"RL-16", "OST-R-03", "ART-U-01"} & set(alerts)
+
+
+def test_a_finalized_plan_still_gets_the_same_day_notification_on_an_unplanned_release(ctx, world):
+    make_providers()
+    patient = make_woman("R-4", release_in_days=30)
+    release.update_plan(SYSTEM, patient, complete_plan_data(30), now=NOW)
+    release.finalize_plan(SYSTEM, patient, now=NOW)
+    custody.record_event(SYSTEM, patient, dict(type="court_out", occurred_at=NOW), now=NOW)
+    custody.record_event(SYSTEM, patient, dict(type="release", occurred_at=NOW, release_from="court"),
+                         now=NOW)
+    plan = release.current_plan(patient)
+    assert (plan.kind, plan.status) == ("emergency", "draft")
+    e = release.Evaluation(plan, NOW)
+    # (the appointments were booked for the planned date, so they are late now too)
+    assert "prescriber_notified_same_day" in {s.item.id for s in e.missing}
+    alert = db.session.scalar(select(Alert).where(Alert.patient_id == patient.id, Alert.rule_code == "RL-16"))
+    assert alert.severity == "critical"

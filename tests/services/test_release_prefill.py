@@ -189,3 +189,40 @@ def test_a_later_release_date_does_not_resolve_what_is_still_missing(providers):
     assert release.current_plan(woman).release_on == (NOW + timedelta(days=20)).date()
     assert evaluate_release_rules(now=NOW) == {"raised": 0, "resolved": 0}
     assert {a.status for a in _alerts(woman).values()} == {"open"}
+
+
+def test_the_alerts_and_the_plan_read_the_same_configured_thresholds(ctx, providers):
+    ctx.config["RELEASE_THRESHOLDS"] = {"bridging_days": {"art": 60},
+                                        "appointment_within_days": {"ost": 3, "art": 7}}
+    woman = make_woman(release_in_days=10)
+    data = complete_plan_data(10)
+    data["referrals"][0]["appointment_at"] = NOW + timedelta(days=12)  # 2 days after: within 3
+    release.update_plan(SYSTEM, woman, data, now=NOW)
+    e = release.read_plan(SYSTEM, woman, now=NOW)
+    names = {s.item.id: s.item.name for s in e.statuses}
+    assert names["art_supply"] == "Bridging supply of ARVs (at least 60 days)"
+    assert names["art_appointment"] == "HIV clinic appointment within 7 days of release"
+    assert names["ost_appointment"] == "First community OST dose within 3 day(s) of release"
+    assert [s.item.id for s in e.missing] == ["art_supply"]  # 30 days given, 60 asked
+    evaluate_release_rules(now=NOW)
+    alerts = _alerts(woman)
+    assert set(alerts) == {"ART-07"}  # OST-R-01 agrees with the plan: 2 days is in time
+    assert "Bridging supply of ARVs (at least 60 days)" in alerts["ART-07"].message
+
+
+@pytest.mark.parametrize("answer,naloxone", [("dependence_no_withdrawal", True),
+                                             ("withdrawal_treatment_started", True),
+                                             ("no_dependence", False)])
+def test_drug_dependence_at_intake_asks_for_naloxone_and_overdose_education(providers, answer, naloxone):
+    patient = _admitted(sex="male", facility="FAC-B", ward="M1")  # not on OST
+    _answer(patient, "IN-16", answer)
+    plan = _schedule(patient)
+    e = release.read_plan(SYSTEM, patient, now=NOW)
+    missing = {s.item.id for s in e.missing}
+    wanted = {"naloxone_issued", "naloxone_training", "overdose_counselling"}
+    assert (wanted <= missing) is naloxone and (not wanted & missing) is (not naloxone)
+    assert e.subject.opioid_use is naloxone
+    assert bool(plan.circumstances.get("opioid_use")) is naloxone
+    # The plan's answer wins: alcohol only, no kit asked.
+    release.update_plan(SYSTEM, patient, {"circumstances": {"opioid_use": False}}, now=NOW)
+    assert not wanted & {s.item.id for s in release.read_plan(SYSTEM, patient, now=NOW).missing}

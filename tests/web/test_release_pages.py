@@ -107,3 +107,57 @@ def test_plan_page_shows_the_violence_support_status(logged_in, woman_id):
     page = submit(client, page, {"s-violence_support-outcome": "referred"},
                   action=f"/patients/{woman_id}/release-plan", follow_redirects=True)
     assert "referral accepted" in page.by_id("violence-support").text
+
+
+@pytest.fixture
+def on_sertraline(app, woman_id):
+    """Her antidepressant, given this morning: not a release-plan programme."""
+    from sqlalchemy import select
+
+    from prisoncare.extensions import db
+    from prisoncare.models import Patient
+    from prisoncare.models.medication import ScheduledDose
+    from prisoncare.services import administration, orders
+    from tests.conftest import NOW
+    from tests.factories import SYSTEM
+    from tests.services.test_release_support import nurse
+    with app.app_context():
+        order = orders.create_order(SYSTEM, db.session.get(Patient, woman_id), {
+            "programme": "other", "drug": "sertraline", "dose": 50, "unit": "mg", "route": "oral",
+            "schedule": {"times": ["08:00"], "every_days": 1}, "start_at": NOW - timedelta(days=2),
+            "administration": "nurse_administered"}, now=NOW)
+        db.session.flush()
+        dose = db.session.scalars(select(ScheduledDose).where(
+            ScheduledDose.order_id == order.id, ScheduledDose.due_at <= NOW)
+            .order_by(ScheduledDose.due_at.desc())).first()
+        administration.record_administration(nurse(), dose, {
+            "outcome": "given", "administered_at": NOW - timedelta(hours=1)}, now=NOW)
+        db.session.commit()
+    return woman_id
+
+
+def test_a_release_officer_sees_the_plan_programmes_and_no_medication_record(logged_in, as_user, on_sertraline):
+    client = logged_in("release_officer.a")
+    page = get(client, f"/patients/{on_sertraline}")
+    assert page.status == 200 and page.by_id("release") is not None
+    assert page.by_id("medication") is None and "sertraline" not in page.text
+    plan = get(client, f"/patients/{on_sertraline}/release-plan")
+    assert "methadone" in plan.by_id("last-doses").text and "sertraline" not in plan.text
+    api = as_user("release_officer.a")
+    for path in ("orders", "doses", "community-medications", "transfer-handovers"):
+        assert api.get(f"/api/v1/patients/{on_sertraline}/{path}").status_code == 403, path
+    body = api.get(f"/api/v1/patients/{on_sertraline}/release-plan").get_json()
+    assert sorted(d["programme"] for d in body["last_doses"]) == ["art", "ost"]
+    # The nurse still sees it all on the patient page.
+    assert "sertraline" in get(logged_in("nurse.a"), f"/patients/{on_sertraline}").text
+
+
+def test_violence_support_shows_its_status_but_not_the_need_to_release_officers(as_user, woman_id):
+    plan = "/api/v1/patients/{}/release-plan".format(woman_id)
+    as_user("clinician.a").put(plan, json={"circumstances": {"violence_support_needed": True}})
+    officer = as_user("release_officer.a").get(plan).get_json()
+    assert "violence_support_needed" not in officer["circumstances"]
+    assert officer["violence_support"] == {"status": "not_discussed"}
+    clinician = as_user("clinician.a").get(plan).get_json()
+    assert clinician["circumstances"]["violence_support_needed"] is True
+    assert clinician["violence_support"]["needed"] is True

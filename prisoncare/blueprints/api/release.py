@@ -99,7 +99,7 @@ def get_plan(patient_id):
     """The release plan of her current custody episode, with every item and what is missing."""
     now = clock.now()
     patient = read_patient(current_user, patient_id, now=now, purpose="release_plan.read_patient")
-    out = present.plan_dict(service.read_plan(current_user, patient, now=now))
+    out = present.plan_dict(service.read_plan(current_user, patient, now=now), current_user)
     db.session.commit()
     return out
 
@@ -115,7 +115,7 @@ def put_plan(data, patient_id):
     none yet. Editing a finalized plan returns it to draft."""
     now = clock.now()
     patient = read_patient(current_user, patient_id, now=now, purpose="release_plan.write_patient")
-    out = present.plan_dict(service.update_plan(current_user, patient, data, now=now))
+    out = present.plan_dict(service.update_plan(current_user, patient, data, now=now), current_user)
     db.session.commit()
     return out
 
@@ -128,7 +128,7 @@ def finalize(patient_id):
     """Finalize: 409 `plan_incomplete` names every missing item (message and `fields`)."""
     now = clock.now()
     patient = read_patient(current_user, patient_id, now=now, purpose="release_plan.write_patient")
-    out = present.plan_dict(service.finalize_plan(current_user, patient, now=now))
+    out = present.plan_dict(service.finalize_plan(current_user, patient, now=now), current_user)
     db.session.commit()
     return out
 
@@ -144,7 +144,7 @@ def follow_up(data, patient_id):
     patient = read_patient(current_user, patient_id, now=now, purpose="release_plan.write_patient")
     evaluation = service.read_plan(current_user, patient, now=now)
     record_follow_up(current_user, evaluation.plan, data, now=now)
-    out = present.plan_dict(evaluation)
+    out = present.plan_dict(evaluation, current_user)
     db.session.commit()
     return out
 
