@@ -300,8 +300,8 @@ def _checklists_overdue(session, now, spec: dict):
 def evaluate_rules(session, now, rules: ar.RuleSet, settings: dict, since=None) -> dict:
     """Raise the alerts every rule calls for at `now`, then resolve those whose
     condition ended or whose rung was superseded; returns counts raised per source.
-    `since`: the ladders read only the episodes whose rungs may have changed since
-    then (the sweep's watermark, `evaluate_rules_job`); None reads them all."""
+    `since`: the ladders and the missed-in-a-window rule read only what may have
+    changed since then (the sweep's watermark, `evaluate_rules_job`); None reads all."""
     lookback = timedelta(days=settings["rules"]["lookback_days"])
     window_start = (now - timedelta(days=settings["interruptions"]["recompute_days"])).date()
     to_resolve: dict[str, str] = {}
@@ -309,7 +309,7 @@ def evaluate_rules(session, now, rules: ar.RuleSet, settings: dict, since=None) 
     for name, (drafts, resolved) in {
             "ladders": _ladders(session, rules, window_start, since),
             "transfers": conditions.transfers(session, rules, now),
-            "window": conditions.missed_in_window(session, rules, now, lookback),
+            "window": conditions.missed_in_window(session, rules, now, lookback, since),
             "tasks": conditions.tasks_overdue(session, rules, now, lookback)}.items():
         sources[name], to_resolve = drafts, {**to_resolve, **resolved}
     sources.update({

@@ -12,6 +12,7 @@ from prisoncare.extensions import db
 from prisoncare.jobs import JOBS
 from prisoncare.models import Alert
 from prisoncare.models.interruptions import SweepWatermark
+from prisoncare.rules.srh import prophylaxis_due_at
 from prisoncare.services import orders, srh, srh_care
 from prisoncare.services.srh import alerts as srh_alerts
 from tests.factories import SYSTEM, admit, build_world, make_patient
@@ -19,6 +20,7 @@ from tests.factories import SYSTEM, admit, build_world, make_patient
 from .test_sweep_helpers import at, court_day, event, give, on_methadone, snapshot, sweep
 
 MIN = timedelta(minutes=1)
+PROPHYLAXIS_HOURS = prophylaxis_due_at(at(1, 0), at(1, 0)) - at(1, 0)
 ALERT_JOBS = tuple(j for j in JOBS if j.id in ("evaluate-rules", "srh-alerts"))
 ART = {"programme": "art", "drug": "TLD", "dose": 1, "unit": "tablet", "route": "oral",
        "schedule": {"times": ["08:00"], "every_days": 1}, "administration": "nurse_administered"}
@@ -42,6 +44,8 @@ def full_pass_changes(now) -> bool:
 
 def test_routine_alert_sweeps_end_where_a_full_pass_does(w):
     meth, meth_order = on_methadone("S-1")
+    art, art_order = on_methadone("S-4", drug="Tenofovir/lamivudine/dolutegravir",
+                                  programme="art", times=("09:00", "21:00"))
     mother = make_patient("S-2", born=date(1994, 2, 1))
     admit(mother, at=at(1, 9))
     screened = make_patient("S-3", born=date(1980, 5, 1))    # due for screening only
@@ -54,11 +58,13 @@ def test_routine_alert_sweeps_end_where_a_full_pass_does(w):
     changes = [
         lambda: srh.record_pregnancy(SYSTEM, mother, {"dating_method": "lmp",
                                                       "lmp_on": date(2025, 12, 20)}, now=clock.now()),
+        lambda: srh_care.record_child(      # HIV-exposed: prophylaxis late in 25 minutes
+            SYSTEM, screened, {"name": "Baby K", "born_at": clock.now() - timedelta(days=8),
+                               "arrived_at": clock.now() + 25 * MIN - PROPHYLAXIS_HOURS,
+                               "hiv_exposed": True}, now=clock.now()),
         lambda: give(meth_order, 9),             # a late entry: the ladder starts again
+        lambda: give(art_order, 7),              # the first ART dose given late: a new run
         lambda: orders.create_order(SYSTEM, mother, ART, now=clock.now()),
-        lambda: srh_care.record_child(SYSTEM, screened, {"name": "Baby K",
-                                                         "born_at": clock.now() - 2 * 60 * MIN},
-                                      now=clock.now()),
         lambda: court_day(meth, 10),             # an escort's record entered late
         lambda: None,                            # 22:00 UTC: midnight in Kyiv, a new day
         lambda: srh.record_contact(SYSTEM, mother, {"contact_on": date(2026, 3, 10)},
@@ -75,7 +81,7 @@ def test_routine_alert_sweeps_end_where_a_full_pass_does(w):
         assert not full_pass_changes(instant), instant
         instant += 15 * MIN
     keys = {a.dedup_key.split(":")[0] for a in db.session.scalars(select(Alert))}
-    assert {"OST-M-02", "SRH-IMM", "SRH-VL"} <= keys    # ladders, her child, her pregnancy on ART
+    assert {"OST-M-02", "ART-02", "ART-05", "SRH-IMM", "SRH-VL"} <= keys
     released = db.session.scalars(select(Alert).where(Alert.patient_id == screened.id,
                                                       Alert.status == "open")).all()
     assert [a.dedup_key for a in released if a.dedup_key.startswith("SRH-")] == []
@@ -120,3 +126,16 @@ def test_a_change_of_the_rule_table_takes_effect_at_the_next_routine_run(w, app)
     sweep(at(10, 20, 15), ALERT_JOBS)            # nothing recorded since: only the table changed
     codes = {a.rule_code for a in db.session.scalars(select(Alert)) if a.patient_id == patient.id}
     assert "OST-M-02" in codes
+
+
+def test_a_missed_dose_leaving_the_window_is_seen_by_a_routine_run(w):
+    """ART-02 looks 14 + 7 days back: when the first dose of a run leaves that span,
+    the rest of the run is a new run (the full pass raises it), with nothing recorded."""
+    patient, order = on_methadone("A-1", first_day=2, drug="Tenofovir/lamivudine/dolutegravir",
+                                  programme="art", times=("09:00",))
+    sweep(at(5, 10))                             # 2 to 5 March missed: one run
+    assert len([a for a in db.session.scalars(select(Alert)) if a.rule_code == "ART-02"]) == 1
+    sweep(at(23, 6, 50), ALERT_JOBS)             # the 2nd's dose (07:00 UTC) still in the span
+    sweep(at(23, 7, 5), ALERT_JOBS)              # ... and now out of it
+    assert len([a for a in db.session.scalars(select(Alert)) if a.rule_code == "ART-02"]) == 2
+    assert not full_pass_changes(at(23, 7, 5))
