@@ -90,8 +90,8 @@ def drop_copy(url):
 
 
 def prepare(app):
-    """Migrate the copy to the heads; create any model table or index it lacks (a
-    database built while a migration was still a placeholder is stamped past it)."""
+    """Migrate the copy to the heads; create any model table, column or index it lacks
+    (a database built while a migration was still a placeholder is stamped past it)."""
     from flask_migrate import upgrade
     from sqlalchemy import inspect
 
@@ -103,6 +103,7 @@ def prepare(app):
         before = set(inspect(engine).get_table_names())
         db.metadata.create_all(engine)   # tables too (with their indexes)
         made = sorted(set(inspect(engine).get_table_names()) - before)
+        made += _add_missing_columns(engine)
         existing = {t: {i["name"] for i in inspect(engine).get_indexes(t)}
                     for t in inspect(engine).get_table_names()}
         for table in db.metadata.sorted_tables:
@@ -118,6 +119,30 @@ def prepare(app):
         db.session.remove()
         db.engine.dispose()
     return made
+
+
+def _add_missing_columns(engine):
+    """ALTER TABLE ... ADD COLUMN for each model column the copy lacks, nullable (the
+    rows already there have no value for it; its server default, if any, applies)."""
+    from sqlalchemy import inspect
+    from sqlalchemy.schema import CreateColumn
+
+    from prisoncare.extensions import db
+    added = []
+    names = set(inspect(engine).get_table_names())
+    with engine.begin() as conn:
+        for table in db.metadata.sorted_tables:
+            if table.name not in names:
+                continue
+            have = {c["name"] for c in inspect(conn).get_columns(table.name)}
+            for column in table.columns:
+                if column.name in have:
+                    continue
+                spec = str(CreateColumn(column).compile(dialect=engine.dialect))
+                spec = spec.replace(" NOT NULL", "")
+                conn.exec_driver_sql(f"ALTER TABLE {table.name} ADD COLUMN {spec}")
+                added.append(f"{table.name}.{column.name}")
+    return added
 
 
 def _drop_overlapping_stamps(engine):

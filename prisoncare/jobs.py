@@ -64,9 +64,9 @@ def _interruptions(now):
 def _evaluate(now):
     from flask import current_app
     from .rules.alert_rules import load_rules
-    from .services.rule_evaluation import evaluate_rules
+    from .services.rule_evaluation import evaluate_rules_job
     rules = load_rules(overrides=current_app.config.get("ALERT_RULE_OVERRIDES"))
-    counts = evaluate_rules(db.session, now, rules, _settings())
+    counts = evaluate_rules_job(db.session, now, rules, _settings())
     return f"{sum(counts.values())} raised"
 
 

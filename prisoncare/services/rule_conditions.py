@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable, Iterable
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 
 from ..models import Alert, CustodyEpisode, Patient
 from ..models.intake import ChecklistAnswer, ChecklistInstance
@@ -72,22 +72,40 @@ def transfers(session, rules, now):
 
 # ------------------------------------------------------------- missed in a window
 
-def missed_in_window(session, rules, now, lookback: timedelta):
+def _window_changed(session, changed_since, since, now) -> list[int]:
+    """The patients whose doses not taken in the window may have changed since
+    `changed_since`: a dose whose status changed, a dose already not taken (marked
+    absent ahead) whose due instant passed, and a dose not taken that left the
+    window's start (its runs then begin later: the full pass would see new ones)."""
+    left_from = changed_since - (now - since)
+    return sorted(set(session.scalars(select(ScheduledDose.patient_id).where(
+        ScheduledDose.status_at >= changed_since))) | set(session.scalars(
+        select(ScheduledDose.patient_id).where(
+            ScheduledDose.status.in_(NOT_TAKEN),
+            or_(ScheduledDose.due_at.between(changed_since, now),
+                and_(ScheduledDose.due_at >= left_from, ScheduledDose.due_at < since))))))
+
+
+def missed_in_window(session, rules, now, lookback: timedelta, changed_since=None):
     """ART-02: at least `min_missed` doses not taken within `window_days`; one alert
-    per run of such doses."""
+    per run of such doses. `changed_since` (the sweep's watermark): only the patients
+    whose doses not taken in the window changed since then are read."""
     mine = _of_kind(rules, "missed_in_window")
     if not mine:
         return [], {}
     widest = max(r.params["window_days"] for r in mine)
     since = now - lookback - timedelta(days=widest)
     programmes = {r.programme for r in mine}
-    # A dose not taken is a lost day, so it lies in an interruption episode: only the
-    # patients with one in the window are read, by the (patient, day) index.
-    patient_ids = list(session.scalars(
-        select(InterruptionEpisode.patient_id).distinct()
-        .where(InterruptionEpisode.programme.in_(programmes),
-               or_(InterruptionEpisode.end_on.is_(None),
-                   InterruptionEpisode.end_on >= since.date()))))
+    if changed_since is not None:
+        patient_ids = _window_changed(session, changed_since, since, now)
+    else:
+        # A dose not taken is a lost day, so it lies in an interruption episode: only
+        # the patients with one in the window are read, by the (patient, day) index.
+        patient_ids = list(session.scalars(
+            select(InterruptionEpisode.patient_id).distinct()
+            .where(InterruptionEpisode.programme.in_(programmes),
+                   or_(InterruptionEpisode.end_on.is_(None),
+                       InterruptionEpisode.end_on >= since.date()))))
     rows = []
     for n in range(0, len(patient_ids), 2000):
         rows += session.execute(

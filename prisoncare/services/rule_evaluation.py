@@ -30,6 +30,7 @@ from . import rule_conditions as conditions
 from .alert_closing import close_alerts
 from .alerts import AlertDraft, AlertSpec, raise_alerts
 from .dose_marks import _chunks
+from .sweep_watermark import ladder_inputs_changed
 
 LABELS = {"ost": "OST", "art": "ART", "tb": "TB treatment", "hcv": "HCV treatment",
           "prep": "PrEP", "methadone": "Methadone", "buprenorphine": "Buprenorphine"}
@@ -116,25 +117,50 @@ def _ladder_message(hit, ep) -> str:
     return f"{prefix}{label}: {hit.observed} consecutive day(s) without a dose ({since})."
 
 
-def _ladders(session, rules, window_start):
+EPISODE_COLUMNS = (InterruptionEpisode.id, InterruptionEpisode.patient_id,
+                   InterruptionEpisode.facility_id, InterruptionEpisode.programme,
+                   InterruptionEpisode.drug_family, InterruptionEpisode.start_on,
+                   InterruptionEpisode.missed_days, InterruptionEpisode.length_days)
+
+
+def _episodes(session, window_start, since):
+    """The episodes of the window (as rows, not ORM objects): all of them for a full
+    pass (`since` None), else those whose rungs may have changed since `since`."""
+    recent = or_(InterruptionEpisode.end_on.is_(None), InterruptionEpisode.end_on >= window_start)
+    if since is None:
+        return session.execute(select(*EPISODE_COLUMNS).where(recent)).all()
+    episode_ids, patient_ids = ladder_inputs_changed(session, since)
+    rows = {}
+    for column, ids in ((InterruptionEpisode.id, episode_ids),
+                        (InterruptionEpisode.patient_id, patient_ids)):
+        for chunk in _chunks(ids):
+            rows.update((r.id, r) for r in session.execute(
+                select(*EPISODE_COLUMNS).where(recent, column.in_(chunk))))
+    return list(rows.values())
+
+
+def _ladders(session, rules, window_start, since=None):
     """One alert per rung reached per episode, the lower rungs of each ladder resolved
     as superseded. The message names no cause and the alert no cause event: an
     episode's cause can change as it grows (a hospital day outranks an unrecorded
-    one), and the episode, not the alert, says it."""
-    rows = session.execute(
-        select(InterruptionEpisode)
-        .where(or_(InterruptionEpisode.end_on.is_(None),
-                   InterruptionEpisode.end_on >= window_start))).scalars().all()
+    one), and the episode, not the alert, says it. The rungs are derived once per
+    distinct (programme, family, counts, pregnant, phase): a few dozen for thousands
+    of episodes."""
+    rows = _episodes(session, window_start, since)
     pregnant = pregnant_patient_ids(session, {ep.patient_id for ep in rows})
     phases = tb_phases(session, rows)
+    derived = {}
     drafts, superseded = [], {}
     for ep in rows:
-        hits = ladder_hits(rules, ep.programme, ep.drug_family, ep.missed_days, ep.length_days,
-                           ep.patient_id in pregnant, phases.get(ep.id))
+        key = (ep.programme, ep.drug_family, ep.missed_days, ep.length_days,
+               ep.patient_id in pregnant, phases.get(ep.id))
+        if key not in derived:
+            hits = ladder_hits(rules, *key)
+            derived[key] = (hits, [(low.rule_id, top.rule_id) for low, top in ar.superseded(hits)])
+        hits, lower = derived[key]
         drafts += [AlertDraft(_spec(hit.rule, _ladder_message(hit, ep)), ep.patient_id,
                               ep.facility_id, f"{hit.rule_id}:episode:{ep.id}") for hit in hits]
-        superseded.update({f"{low.rule_id}:episode:{ep.id}": f"superseded by {top.rule_id}"
-                           for low, top in ar.superseded(hits)})
+        superseded.update({f"{low}:episode:{ep.id}": f"superseded by {top}" for low, top in lower})
     return drafts, superseded
 
 
@@ -278,17 +304,19 @@ def _checklists_overdue(session, now, spec: dict):
         yield AlertDraft(alert, pid, fac_id, f"{spec['rule_code']}:checklist:{instance_id}")
 
 
-def evaluate_rules(session, now, rules: ar.RuleSet, settings: dict) -> dict:
+def evaluate_rules(session, now, rules: ar.RuleSet, settings: dict, since=None) -> dict:
     """Raise the alerts every rule calls for at `now`, then resolve those whose
-    condition ended or whose rung was superseded; returns counts raised per source."""
+    condition ended or whose rung was superseded; returns counts raised per source.
+    `since`: the ladders and the missed-in-a-window rule read only what may have
+    changed since then (the sweep's watermark, `evaluate_rules_job`); None reads all."""
     lookback = timedelta(days=settings["rules"]["lookback_days"])
     window_start = (now - timedelta(days=settings["interruptions"]["recompute_days"])).date()
     to_resolve: dict[str, str] = {}
     sources = {}
     for name, (drafts, resolved) in {
-            "ladders": _ladders(session, rules, window_start),
+            "ladders": _ladders(session, rules, window_start, since),
             "transfers": conditions.transfers(session, rules, now),
-            "window": conditions.missed_in_window(session, rules, now, lookback),
+            "window": conditions.missed_in_window(session, rules, now, lookback, since),
             "tasks": conditions.tasks_overdue(session, rules, now, lookback)}.items():
         sources[name], to_resolve = drafts, {**to_resolve, **resolved}
     sources.update({
@@ -304,3 +332,14 @@ def evaluate_rules(session, now, rules: ar.RuleSet, settings: dict) -> dict:
               for name, drafts in sources.items()}
     close_alerts(session, to_resolve, now=now)
     return raised
+
+
+def evaluate_rules_job(session, now, rules: ar.RuleSet, settings: dict) -> dict:
+    """The evaluate-rules job: incremental from its watermark (a full pass on its first
+    run, daily, and when the rules or settings change), the watermark written in the
+    same transaction."""
+    from . import sweep_watermark as wm
+    key = wm.keyed("evaluate-rules", rules, settings)
+    counts = evaluate_rules(session, now, rules, settings, wm.incremental_since(session, key, now))
+    wm.finish(session, key, now)
+    return counts

@@ -25,9 +25,10 @@ Doses generated ahead have status `due`, which counts as nothing in an episode,
 so generation changes no episode and is not watched. Each source is read by an
 index on its timestamp, so a routine run costs what changed, not the history.
 """
+import hashlib
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import delete, or_, select
 
 from ..models.facilities import Facility
 from ..models.intake import CommunityMedication
@@ -75,3 +76,48 @@ def changed_patients(session, done_at: datetime, now: datetime) -> tuple[set[int
         out.update(session.scalars(select(InterruptionEpisode.patient_id)
                                    .where(InterruptionEpisode.end_on.is_(None))))
     return out, new_day
+
+
+# -- the jobs that raise alerts (evaluate-rules, srh-alerts) ------------------------------
+#
+# Their watermark is kept under "<job>:<fingerprint of the rules and settings>": a change
+# of the rule table or of the deployment's overrides finds no watermark, and the next
+# run is a full pass. A full pass also runs on a job's first run, once a day (the
+# first run of each UTC day), and when the clock is behind the watermark.
+
+def keyed(job: str, *config) -> str:
+    """The watermark's name for `job` under this configuration (fits String(32))."""
+    digest = hashlib.sha1(repr(config).encode()).hexdigest()[:31 - len(job)]
+    return f"{job}:{digest}"
+
+
+def incremental_since(session, key: str, now: datetime) -> datetime | None:
+    """The instant from which a run at `now` rereads changes, or None for a full pass."""
+    done_at = watermark(session, key)
+    if done_at is None or done_at > now or done_at.date() != now.date():
+        return None
+    return done_at - LATE_COMMIT_MARGIN
+
+
+def finish(session, key: str, now: datetime) -> None:
+    """Write the job's watermark (in its transaction), dropping those of older configurations."""
+    job = key.split(":", 1)[0]
+    session.execute(delete(SweepWatermark).where(SweepWatermark.job.startswith(job + ":"),
+                                                 SweepWatermark.job != key))
+    set_watermark(session, key, now)
+
+
+def ladder_inputs_changed(session, since: datetime) -> tuple[set[int], set[int]]:
+    """(episode ids, patient ids) whose ladder rungs may have changed since `since`:
+    episodes written since (their counts, family or facility), and the patients whose
+    pregnancy or TB treatment (the phase) was recorded or changed since."""
+    from ..models.srh import Pregnancy
+    episodes = set(session.scalars(select(InterruptionEpisode.id)
+                                   .where(InterruptionEpisode.updated_at >= since)))
+    patients = set(session.scalars(select(Pregnancy.patient_id).where(
+        or_(Pregnancy.recorded_at >= since, Pregnancy.plan_updated_at >= since,
+            Pregnancy.ended_on >= since.date()))))
+    patients.update(session.scalars(select(MedicationOrder.patient_id).where(
+        MedicationOrder.programme == "tb",
+        or_(MedicationOrder.created_at >= since, MedicationOrder.discontinued_at >= since))))
+    return episodes, patients

@@ -15,7 +15,7 @@ overdue (the overdue alert takes over), and both when the task is done, or when
 the item no longer applies. Writes resolve at once (`resolve_done`); the sweep
 converges whatever was missed.
 """
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 
 from ...extensions import db
 from ...models import Alert
@@ -88,25 +88,34 @@ def _draft(patient, c: due.Condition) -> AlertDraft:
 
 
 def _owned_open_alerts(patient_ids=None):
-    query = select(Alert).where(Alert.status.in_(("open", "acknowledged")),
-                                or_(*[Alert.dedup_key.startswith(p) for p in OWNED_PREFIXES]))
-    if patient_ids is not None:
-        query = query.where(Alert.patient_id.in_(list(patient_ids)))
-    return db.session.scalars(query).all()
+    """(id, dedup key) of the open alerts this module owns (rows, not ORM objects)."""
+    query = select(Alert.id, Alert.dedup_key).where(
+        Alert.status.in_(("open", "acknowledged")),
+        or_(*[Alert.dedup_key.startswith(p) for p in OWNED_PREFIXES]))
+    if patient_ids is None:
+        return db.session.execute(query).all()
+    out = []
+    for chunk in facts._chunks(patient_ids):
+        out += db.session.execute(query.where(Alert.patient_id.in_(chunk))).all()
+    return out
 
 
 def _resolve(open_keys, subjects_open, now, patient_ids=None) -> int:
-    resolved = 0
-    for alert in _owned_open_alerts(patient_ids):
-        if alert.dedup_key in open_keys:
+    notes = {}
+    for alert_id, key in _owned_open_alerts(patient_ids):
+        if key in open_keys:
             continue
-        stage_subject = alert.dedup_key.split(":", 2)[-1] if alert.dedup_key.startswith("SRH-") else None
-        superseded = (stage_subject is not None and alert.dedup_key.split(":")[1] == "due"
+        stage_subject = key.split(":", 2)[-1] if key.startswith("SRH-") else None
+        superseded = (stage_subject is not None and key.split(":")[1] == "due"
                       and stage_subject in subjects_open)
-        alert.status, alert.resolved_at = "resolved", now
-        alert.resolve_note = SUPERSEDED_NOTE if superseded else RESOLVED_NOTE
-        resolved += 1
-    return resolved
+        notes.setdefault(SUPERSEDED_NOTE if superseded else RESOLVED_NOTE, []).append(alert_id)
+    for note, ids in notes.items():
+        for chunk in facts._chunks(ids):
+            db.session.execute(update(Alert).where(Alert.id.in_(chunk),
+                                                   Alert.status.in_(("open", "acknowledged")))
+                               .values(status="resolved", resolved_at=now, resolve_note=note)
+                               .execution_options(synchronize_session="fetch"))
+    return sum(len(ids) for ids in notes.values())
 
 
 def sync(*, now, patient_ids=None, raise_new=True) -> tuple[int, int]:
@@ -126,8 +135,23 @@ def sync(*, now, patient_ids=None, raise_new=True) -> tuple[int, int]:
 
 
 def raise_srh_alerts(*, now) -> int:
-    """The srh-alerts job: every SRH condition of every woman in care. Idempotent."""
-    raised, _resolved = sync(now=now)
+    """The srh-alerts job: every SRH condition of every woman in care. Idempotent.
+    Incremental from its watermark: only the women whose facts changed since (see
+    `changes`); a full pass on its first run, when the local day changed in some
+    facility, and when the rule table changes."""
+    from .. import sweep_watermark as wm
+    from .changes import changed_patients, new_local_day
+    rules = facts.alert_rule_set()
+    key = wm.keyed("srh-alerts", rules)
+    since = wm.incremental_since(db.session, key, now)
+    if since is not None and new_local_day(db.session, since + wm.LATE_COMMIT_MARGIN, now):
+        since = None
+    if since is None:
+        raised, _resolved = sync(now=now)
+    else:
+        ids = changed_patients(db.session, since, now)
+        raised = sync(now=now, patient_ids=ids)[0] if ids else 0
+    wm.finish(db.session, key, now)
     return raised
 
 

@@ -83,9 +83,10 @@ def women_in_care(*, facility_id=None, patient_ids=None, limit=None):
                     or_(Patient.sex == "female", Patient.id.in_(enabled))))
     if facility_id is not None:
         query = query.where(Patient.facility_id == facility_id)
-    if patient_ids is not None:
-        query = query.where(Patient.id.in_(list(patient_ids)))
-    return db.session.scalars(query.order_by(Patient.id)).all()
+    if patient_ids is None:
+        return db.session.scalars(query.order_by(Patient.id)).all()
+    return [p for chunk in _chunks(patient_ids)
+            for p in db.session.scalars(query.where(Patient.id.in_(chunk)).order_by(Patient.id))]
 
 
 @dataclass
