@@ -22,7 +22,9 @@ from .custody import current_episode, on_custody_event
 from .release_prefill import prefill_plans
 from .release_checks import (NEED_SERVICES, check_consents, check_referrals,  # noqa: F401
                              check_social, plan_providers)
-from .release_facts import PlanFacts, definition, local_date, plan_facts, thresholds, tz_of
+from .release_facts import (PlanFacts, definition, local_date, plan_facts, release_plan_facts,
+                            release_was_planned,
+                            thresholds, tz_of)
 
 CIRCUMSTANCES = ("opioid_use", "pregnant", "breastfeeding", "children_outside", "child_with_her",
                  "violence_support_needed")
@@ -129,16 +131,17 @@ def plan_on_custody_event(actor, patient: Patient, event: CustodyEvent, *, now) 
         _on_release(actor, patient, episode, plan, event, now)
 
 
-def was_scheduled(episode) -> bool:
-    """Did a release_scheduled precede this release in the episode?"""
-    return db.session.scalar(select(CustodyEvent.id).where(
-        CustodyEvent.episode_id == episode.id, CustodyEvent.type == "release_scheduled")
-        .limit(1)) is not None
+def was_planned(event) -> bool:
+    """Was this release planned (see release_facts.release_was_planned)?"""
+    release = CustodyEvent.__table__
+    scheduled, expected = db.session.execute(
+        select(*release_plan_facts(release)).where(release.c.id == event.id)).one()
+    return release_was_planned(event.occurred_at, scheduled, expected)
 
 
 def _on_release(actor, patient, episode, plan, event, now) -> None:
-    # Unplanned: from court or hospital, or never scheduled (bail, release by order).
-    unplanned = event.release_from in UNPLANNED_FROM or not was_scheduled(episode)
+    # Unplanned: from court or hospital, or never planned (bail, release by order).
+    unplanned = event.release_from in UNPLANNED_FROM or not was_planned(event)
     if plan is None:
         plan = open_plan(actor, patient, episode, trigger="release", now=now,
                          kind="emergency" if unplanned else "planned")

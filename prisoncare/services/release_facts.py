@@ -12,11 +12,12 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
-from sqlalchemy import select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models.intake import CommunityMedication
+from ..models.patients import CustodyEvent
 from ..models.medication import MedicationOrder
 from ..models.release import ReleasePlan, ReleaseReferral
 from ..rules import release as rules
@@ -131,3 +132,31 @@ def plan_facts(plans, now) -> dict[int, PlanFacts]:
         statuses = rules.evaluate(definition_, subject, state, thresholds_)
         out[plan.id] = PlanFacts(active, subject, state, statuses, rules.missing(statuses))
     return out
+
+
+
+# A release from the facility is planned when a release_scheduled preceded it in the
+# episode, or when it comes no more than this many days before the expected release
+# the sentence set (the plan opened 30 days before that date). Earlier, or with neither,
+# it is unplanned (bail, release by order): an emergency plan and critical alerts.
+# Design value, not from a source.
+PLANNED_RELEASE_TOLERANCE_DAYS = 7
+
+
+def release_plan_facts(release_event):
+    """SQL columns for the release `release_event` (a CustodyEvent table or alias):
+    was a release_scheduled recorded before it, and the sentence's expected release."""
+    earlier = CustodyEvent.__table__.alias("earlier")
+    same_episode = and_(earlier.c.episode_id == release_event.c.episode_id,
+                        earlier.c.occurred_at <= release_event.c.occurred_at)
+    scheduled = select(earlier.c.id).where(
+        same_episode, earlier.c.type == "release_scheduled").exists()
+    expected = select(func.max(earlier.c.expected_at)).where(
+        same_episode, earlier.c.type == "sentenced").scalar_subquery()
+    return scheduled.label("release_scheduled"), expected.label("sentence_expected_at")
+
+
+def release_was_planned(released_at, scheduled: bool, sentence_expected_at) -> bool:
+    return bool(scheduled) or (
+        sentence_expected_at is not None
+        and released_at >= sentence_expected_at - timedelta(days=PLANNED_RELEASE_TOLERANCE_DAYS))

@@ -30,6 +30,7 @@ from . import rule_conditions as conditions
 from .alert_closing import close_alerts
 from .alerts import AlertDraft, AlertSpec, raise_alerts
 from .dose_marks import _chunks
+from .release_facts import release_plan_facts, release_was_planned
 from .sweep_watermark import ladder_inputs_changed
 
 LABELS = {"ost": "OST", "art": "ART", "tb": "TB treatment", "hcv": "HCV treatment",
@@ -235,21 +236,21 @@ def _active_at(at):
 
 
 def _unplanned_releases(session, rules, now, lookback):
-    # Unplanned: from court or hospital, or from the facility with no release_scheduled
-    # in the episode (bail, release by order).
-    scheduled = CustodyEvent.__table__.alias("scheduled")
-    was_scheduled = select(scheduled.c.id).where(
-        scheduled.c.episode_id == CustodyEvent.episode_id,
-        scheduled.c.type == "release_scheduled").exists()
+    # Unplanned: from court or hospital, or from the facility with neither a
+    # release_scheduled nor the sentence's expected date near (bail, release by order).
+    scheduled, expected = release_plan_facts(CustodyEvent.__table__)
     rows = session.execute(
         select(CustodyEvent.id, CustodyEvent.patient_id, CustodyEvent.release_from,
-               Patient.facility_id, MedicationOrder.programme).distinct()
+               Patient.facility_id, MedicationOrder.programme, CustodyEvent.occurred_at,
+               scheduled, expected).distinct()
         .join(Patient, CustodyEvent.patient_id == Patient.id)
         .join(MedicationOrder, and_(MedicationOrder.patient_id == CustodyEvent.patient_id,
                                     _active_at(CustodyEvent.occurred_at)))
         .where(CustodyEvent.type == "release",
-               or_(CustodyEvent.release_from != "facility", ~was_scheduled),
                CustodyEvent.occurred_at >= now - lookback, CustodyEvent.occurred_at <= now)).all()
+    rows = [row[:5] for row in rows
+            if row.release_from != "facility"
+            or not release_was_planned(row.occurred_at, row.release_scheduled, row.sentence_expected_at)]
     for event_id, pid, where, fac_id, prog in rows:
         for hit in ar.evaluate_unplanned_release(prog, False, rules):
             message = (f"Unplanned release from {where} while on {_label(prog)}: no release "

@@ -206,6 +206,24 @@ def test_a_release_never_scheduled_bail_is_unplanned(ctx, world):
     assert "never scheduled" in rl16.message
 
 
+@pytest.mark.parametrize("expected_in_days,kind", [
+    (0, "planned"),      # released on the date the sentence set, no release_scheduled posted
+    (7, "planned"),      # a week early: the plan opened 30 days before that date
+    (8, "emergency"),    # earlier than that: nobody was preparing her release
+])
+def test_a_release_on_the_sentences_expected_date_is_planned(ctx, world, expected_in_days, kind):
+    make_providers()
+    patient = make_woman("R-5", release_in_days=None)
+    custody.record_event(SYSTEM, patient, dict(
+        type="sentenced", occurred_at=NOW - timedelta(days=1), legal_status="sentenced",
+        expected_at=NOW + timedelta(days=expected_in_days)), now=NOW)
+    custody.record_event(SYSTEM, patient, dict(type="release", occurred_at=NOW, release_from="facility"),
+                         now=NOW)
+    assert release.current_plan(patient).kind == kind
+    alerts = _sweep_alerts(patient, NOW + timedelta(minutes=5))
+    assert ("OST-R-03" in alerts) == (kind == "emergency")
+
+
 def test_a_scheduled_release_from_the_facility_stays_planned(woman):
     custody.record_event(SYSTEM, woman, dict(type="release", occurred_at=NOW, release_from="facility"),
                          now=NOW)
