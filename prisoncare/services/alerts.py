@@ -140,17 +140,29 @@ class OpenCount:
     urgent: int   # critical or high
 
 
-def count_open(user) -> OpenCount:
-    """Open (unacknowledged) alerts for the user's role(s) in their facilities, for
-    the navigation: one COUNT served by ix_alert_status_role (custody: their open
-    tasks). Reads only, no audit entry (it shows no patient)."""
+def open_count_query(user):
+    """The COUNT behind count_open, or None when the user has no inbox."""
     clause = inbox_clause(user)
     if clause is None:
-        return OpenCount(0, 0)
-    status = TASK_STATUS == "open" if custody_view(user) else Alert.status == "open"
+        return None
+    if custody_view(user):   # open tasks: not done, and the alert not resolved
+        status = [Alert.status.in_(("open", "acknowledged")), Alert.custody_status.is_(None)]
+    else:
+        status = [Alert.status == "open"]
     urgent = func.coalesce(func.sum(case((Alert.severity.in_(URGENT), 1), else_=0)), 0)
-    total, high = db.session.execute(select(func.count(), urgent).select_from(Alert).where(
-        status, clause, *visible_clause(user))).one()
+    return select(func.count(), urgent).select_from(Alert).where(
+        *status, clause, *visible_clause(user))
+
+
+def count_open(user) -> OpenCount:
+    """Open (unacknowledged) alerts for the user's role(s) in their facilities, for
+    the navigation: one COUNT served by an index (ix_alert_facility_status for staff
+    of some facilities, the covering ix_alert_status_role nationally); custody staff
+    their open tasks. Reads only, no audit entry (it shows no patient)."""
+    query = open_count_query(user)
+    if query is None:
+        return OpenCount(0, 0)
+    total, high = db.session.execute(query).one()
     return OpenCount(int(total), int(high))
 
 
