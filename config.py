@@ -1,9 +1,37 @@
 """Configuration read from the environment once. No side effects at import."""
+import json
 import os
+import tomllib
 
 
 def _int(name, default):
     return int(os.environ.get(name, default))
+
+
+def read_overrides(value, name="PRISONCARE_ALERT_RULE_OVERRIDES") -> dict:
+    """A JSON object given inline, or the path of a .json or .toml file holding one.
+    Raises ValueError saying what is wrong (the app then refuses to start)."""
+    if value is None or isinstance(value, dict):
+        return value or {}
+    text = str(value).strip()
+    if not text:
+        return {}
+    try:
+        if text[0] in "{[":
+            data = json.loads(text)
+        elif text.endswith(".toml"):
+            with open(text, "rb") as f:
+                data = tomllib.load(f)
+        else:
+            with open(text, encoding="utf-8") as f:
+                data = json.load(f)
+    except OSError as error:
+        raise ValueError(f"{name}: cannot read {text!r} ({error.strerror})") from None
+    except (json.JSONDecodeError, tomllib.TOMLDecodeError) as error:
+        raise ValueError(f"{name}: not valid JSON or TOML ({error})") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"{name}: must be an object of rule ids or threshold names")
+    return data
 
 
 class Config:
@@ -44,6 +72,9 @@ class Config:
 
     # Patient photos (issue 4): the largest upload accepted, in bytes.
     PHOTO_MAX_BYTES = _int("PRISONCARE_PHOTO_MAX_BYTES", 2 * 1024 * 1024)
+    # Deployment overrides of the alert rule thresholds (JSON, or a .json/.toml path),
+    # read and validated against the rule table when the app starts.
+    ALERT_RULE_OVERRIDES = os.environ.get("PRISONCARE_ALERT_RULE_OVERRIDES")
 
 
 class DevelopmentConfig(Config):

@@ -12,6 +12,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.config.from_object(config_for(config_name))
     app.config.update(overrides)
     configure_database(app)
+    configure_alert_rules(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -33,6 +34,20 @@ def configure_database(app: Flask) -> None:
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
     cfg["SQLALCHEMY_DATABASE_URI"] = url
+
+
+def configure_alert_rules(app: Flask) -> None:
+    """Read ALERT_RULE_OVERRIDES (PRISONCARE_ALERT_RULE_OVERRIDES) and check it against
+    the rule table now: a bad override stops the start, saying what is wrong."""
+    from config import read_overrides
+    from .rules.alert_rules import load_rules
+    from .rules.alert_schema import RuleFileError
+    try:
+        overrides = read_overrides(app.config.get("ALERT_RULE_OVERRIDES"))
+        load_rules(overrides=overrides)
+    except (ValueError, RuleFileError) as error:
+        raise RuntimeError(f"PRISONCARE_ALERT_RULE_OVERRIDES is invalid: {error}") from None
+    app.config["ALERT_RULE_OVERRIDES"] = overrides
 
 
 def register_extensions(app: Flask) -> None:

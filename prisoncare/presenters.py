@@ -48,20 +48,28 @@ def event_dict(e: CustodyEvent) -> dict:
 
 
 def alert_dict(a, user) -> dict:
-    """An alert as `user` may see it: custody staff get the task, never the
-    rule, programme or clinical message (they would disclose a diagnosis)."""
-    from .services.alerts import sees_clinical_alerts
-    clinical = sees_clinical_alerts(user) or (
-        "release_officer" in user.roles and a.role == "release_officer")
+    """An alert as `user` may see it: custody staff get their task (its text and its
+    own status), never the rule, programme or clinical message (they would disclose
+    a diagnosis), nor the clinical alert's acknowledgement or resolution."""
+    from .services.alerts import custody_view, task_status
+    task = custody_view(user, a)
+    done = a.custody_updated_at if task else None
     return {
-        "id": a.id, "rule": a.rule_code if clinical else "custody_task",
+        "id": a.id, "rule": "custody_task" if task else a.rule_code,
         "severity": a.severity, "role": a.role, "patient": a.patient_id,
-        "programme": a.programme if clinical else None, "status": a.status,
+        "programme": None if task else a.programme,
+        "status": task_status(a) if task else a.status,
         "opened_at": a.opened_at,
-        "message": a.message if clinical else a.custody_message,
-        "action": a.action if clinical else None,
+        "message": a.custody_message if task else a.message,
+        "action": None if task else a.action,
         "escalation_level": a.escalation_level,
-        "acknowledged_at": a.acknowledged_at, "resolved_at": a.resolved_at,
+        "escalated_to": None if task else a.escalated_to,
+        "escalated_from": a.role if a.escalated_to and not task else None,
+        "escalated_at": a.escalated_at if a.escalated_to and not task else None,
+        "acknowledged_at": (done if a.custody_status == "acknowledged" else None) if task
+        else a.acknowledged_at,
+        "resolved_at": (done if a.custody_status == "resolved" else None) if task
+        else a.resolved_at,
         "cause": ({"event_type": a.cause_event_type, "event_id": a.cause_event_id}
                   if a.cause_event_id else None),
     }

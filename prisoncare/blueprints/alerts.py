@@ -1,7 +1,7 @@
 """Alert and interruption pages (issue 5): the user's alert worklist with
 acknowledge / resolve forms, the interruption list, and the patient-page panel.
 Custody staff see only their non-clinical tasks (presenters.alert_dict)."""
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from .. import clock
@@ -24,22 +24,29 @@ ACTIVE = ("open", "acknowledged")
 @bp.route("/alerts")
 @require(Permission.ALERT_READ)
 def worklist():
+    """By default the user's inbox: the alerts for their role(s) (to act or escalated
+    to); ?show=all shows every alert of their facilities they may see."""
     status = request.args.get("status", "active")
     if status not in STATUSES:
         status = "active"
     now = clock.now()
+    show = "all" if request.args.get("show") == "all" else "mine"
     rows, total = service.list_alerts(current_user, limit=200, now=now,
-                                      status=ACTIVE if status == "active" else status)
+                                      status=ACTIVE if status == "active" else status,
+                                      mine=show == "mine")
     gestations = gestation_for(current_user, {a.patient for a in rows if a.patient}, now)
     db.session.commit()
     return render_template("alerts/worklist.html", alerts=[alert_dict(a, current_user) for a in rows],
                            gestations=gestations,
                            patients={a.id: a.patient for a in rows}, total=total, status=status,
-                           statuses=STATUSES)
+                           statuses=STATUSES, show=show,
+                           has_inbox=service.inbox_clause(current_user) is not None)
 
 
 def _back():
-    return redirect(url_for("alerts.worklist", status=request.form.get("status") or "active"))
+    show = "all" if request.form.get("show") == "all" else None
+    return redirect(url_for("alerts.worklist", status=request.form.get("status") or "active",
+                            show=show))
 
 
 @bp.route("/alerts/<int:alert_id>/acknowledge", methods=["POST"])
@@ -49,7 +56,8 @@ def acknowledge(alert_id):
     service.acknowledge(current_user, alert, (request.form.get("note") or "").strip() or None,
                         now=clock.now())
     db.session.commit()
-    flash("Alert acknowledged.", "ok")
+    flash("Task acknowledged." if service.custody_view(current_user, alert)
+          else "Alert acknowledged.", "ok")
     return _back()
 
 
@@ -62,7 +70,7 @@ def resolve(alert_id):
         raise ValidationFailed({"note": ["Say what was done."]})
     service.resolve(current_user, alert, note, now=clock.now())
     db.session.commit()
-    flash("Alert resolved.", "ok")
+    flash("Task done." if service.custody_view(current_user, alert) else "Alert resolved.", "ok")
     return _back()
 
 
@@ -92,3 +100,16 @@ def _panel(user, patient, now):
 
 
 register_panel("alerts", 5, _panel)
+
+
+# -- the navigation's count ------------------------------------------------------------
+
+@bp.app_context_processor
+def _alert_counts():
+    """`alert_counts()` in every template: the user's open alerts (one COUNT query,
+    made only when a page shows the Alerts link, once per request)."""
+    def alert_counts():
+        if "alert_counts" not in g:
+            g.alert_counts = service.count_open(current_user)
+        return g.alert_counts
+    return {"alert_counts": alert_counts}

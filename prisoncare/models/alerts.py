@@ -21,6 +21,9 @@ class Alert(db.Model):
     __table_args__ = (
         Index("ix_alert_facility_status", "facility_id", "status", "severity"),
         Index("ix_alert_patient_status", "patient_id", "status"),
+        # The navigation's count of open alerts per role (covering: no table read).
+        Index("ix_alert_status_role", "status", "role", "facility_id", "severity",
+              "escalated_to"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -47,6 +50,15 @@ class Alert(db.Model):
     resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     resolve_note: Mapped[str | None] = mapped_column(Text)
+    # Escalation hands the alert to a second role (the rule's escalate_to); `role`
+    # keeps the role it escalated from and still sees it.
+    escalated_to: Mapped[str | None] = mapped_column(String(20))
+    # The custody task (custody_message) is custody's own work: done or not, it never
+    # acknowledges or resolves the clinical alert. None: not acted on yet.
+    custody_status: Mapped[str | None] = mapped_column(String(12))
+    custody_updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    custody_updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    custody_note: Mapped[str | None] = mapped_column(Text)
 
     patient = relationship("Patient")
     facility = relationship("Facility")

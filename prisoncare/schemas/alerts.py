@@ -10,6 +10,9 @@ class AlertArgs(ListArgs):
     patient = fields.Integer()
     rule = fields.String()
     severity = fields.String(validate=validate.OneOf(SEVERITIES))
+    mine = fields.Boolean(load_default=False, metadata={
+        "description": "Only the alerts for your role(s): the role to act or escalated to "
+                       "(custody staff: their tasks)"})
 
 
 class CauseSchema(Schema):
@@ -29,6 +32,11 @@ class AlertSchema(Schema):
     message = fields.String()
     action = fields.String(allow_none=True)
     escalation_level = fields.Integer()
+    escalated_to = fields.String(allow_none=True, metadata={
+        "description": "The role the alert escalated to when nobody acknowledged it in time"})
+    escalated_from = fields.String(allow_none=True, metadata={
+        "description": "The role it escalated from (still sees it)"})
+    escalated_at = Instant(allow_none=True)
     acknowledged_at = Instant(allow_none=True)
     resolved_at = Instant(allow_none=True)
     cause = fields.Nested(CauseSchema, allow_none=True)

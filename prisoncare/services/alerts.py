@@ -2,12 +2,9 @@
 escalated while nobody acknowledges them. Custody staff only ever see the
 non-diagnostic task text of the alerts meant for them."""
 from dataclasses import dataclass
-from datetime import timedelta
-
-from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.util import identity_key
 
 from .. import audit
 from ..authz import CLINICAL_ROLES, visible_facility_ids
@@ -16,10 +13,17 @@ from ..extensions import db
 from ..models import Alert
 from ..models.alerts import SEVERITIES
 
-# Minutes an open alert may wait before it escalates one level, per severity
-# (a deployment may override them); `info` never escalates.
-ESCALATION_MINUTES = {"critical": 15, "high": 60, "warning": 240}
-MAX_ESCALATION_LEVEL = 3
+# Escalation (minutes per severity as data, the escalate_to role) lives in
+# alert_escalation; these names stay importable from here.
+from .alert_escalation import escalate_open_alerts, escalation_policy  # noqa: E402,F401
+from .alert_escalation import escalation_level as _level  # noqa: E402
+
+# The roles an alert names as the one to act (and escalates to).
+ACTING_ROLES = frozenset({"nurse", "clinician", "release_officer"})
+# The custody task's status: custody's own, or closed with the clinical alert.
+TASK_STATUS = case((Alert.custody_status.is_not(None), Alert.custody_status),
+                   (Alert.status == "resolved", "resolved"), else_="open")
+URGENT = ("critical", "high")
 
 
 @dataclass(frozen=True)
@@ -65,22 +69,56 @@ def visible_clause(user):
     if not sees_clinical_alerts(user):
         allowed = []
         if "release_officer" in user.roles:
-            allowed.append(Alert.role == "release_officer")
+            allowed += [Alert.role == "release_officer", Alert.escalated_to == "release_officer"]
         if "custody" in user.roles:
             allowed.append(Alert.custody_message.is_not(None))
         clauses.append(or_(*allowed) if allowed else Alert.id.is_(None))
     return clauses
 
 
+def custody_view(user, alert: Alert | None = None) -> bool:
+    """Whether `user` deals with `alert` as a custody task (its custody_message and
+    its own task status) rather than as the clinical alert. Without `alert`: for
+    every alert (a custody officer with no clinical or release role)."""
+    if sees_clinical_alerts(user) or "custody" not in user.roles:
+        return False
+    if "release_officer" not in user.roles:
+        return True
+    return alert is not None and "release_officer" not in (alert.role, alert.escalated_to)
+
+
+def task_status(alert: Alert) -> str:
+    """The custody task's status, as TASK_STATUS computes it in SQL."""
+    return alert.custody_status or ("resolved" if alert.status == "resolved" else "open")
+
+
+def inbox_clause(user):
+    """The alerts for the user's own role(s): the role to act or the role it escalated
+    to; custody staff their tasks. None: no such role (auditors see them all)."""
+    acting = sorted(user.roles & ACTING_ROLES)
+    parts = [Alert.role.in_(acting), Alert.escalated_to.in_(acting)] if acting else []
+    if "custody" in user.roles:
+        parts.append(Alert.custody_message.is_not(None))
+    return or_(*parts) if parts else None
+
+
+def _status_filter(user, statuses):
+    column = TASK_STATUS if custody_view(user) else Alert.status
+    return column.in_(statuses)
+
+
 def list_alerts(user, *, facility_id=None, status=None, patient_id=None, rule=None,
-                severity=None, limit=100, offset=0, now) -> tuple[list[Alert], int]:
+                severity=None, mine=False, limit=100, offset=0, now) -> tuple[list[Alert], int]:
     """Alerts the user may see, most severe first (then newest): one query, a count
     and one audit entry. `status` is one status or several (the worklist's "active"
-    view is open and acknowledged together)."""
+    view is open and acknowledged together); for custody staff it is their task's.
+    `mine`: only those for the user's role(s) (inbox_clause)."""
     query = select(Alert).where(*visible_clause(user))
     statuses = (status,) if isinstance(status, str) else tuple(status or ())
     if statuses:
-        query = query.where(Alert.status.in_(statuses))
+        query = query.where(_status_filter(user, statuses))
+    if mine and (clause := inbox_clause(user)) is not None:
+        query = query.where(clause)
     for column, value in ((Alert.facility_id, facility_id), (Alert.patient_id, patient_id),
                           (Alert.rule_code, rule), (Alert.severity, severity)):
         if value is not None:
@@ -92,8 +130,40 @@ def list_alerts(user, *, facility_id=None, status=None, patient_id=None, rule=No
                               .limit(limit).offset(offset)).all()
     audit.record(user, "alert.list", at=now,
                  detail={"status": status if isinstance(status, str) or status is None
-                         else list(statuses), "results": len(rows)})
+                         else list(statuses), "results": len(rows), "mine": bool(mine)})
     return rows, total
+
+
+@dataclass(frozen=True)
+class OpenCount:
+    total: int
+    urgent: int   # critical or high
+
+
+def open_count_query(user):
+    """The COUNT behind count_open, or None when the user has no inbox."""
+    clause = inbox_clause(user)
+    if clause is None:
+        return None
+    if custody_view(user):   # open tasks: not done, and the alert not resolved
+        status = [Alert.status.in_(("open", "acknowledged")), Alert.custody_status.is_(None)]
+    else:
+        status = [Alert.status == "open"]
+    urgent = func.coalesce(func.sum(case((Alert.severity.in_(URGENT), 1), else_=0)), 0)
+    return select(func.count(), urgent).select_from(Alert).where(
+        *status, clause, *visible_clause(user))
+
+
+def count_open(user) -> OpenCount:
+    """Open (unacknowledged) alerts for the user's role(s) in their facilities, for
+    the navigation: one COUNT served by an index (ix_alert_facility_status for staff
+    of some facilities, the covering ix_alert_status_role nationally); custody staff
+    their open tasks. Reads only, no audit entry (it shows no patient)."""
+    query = open_count_query(user)
+    if query is None:
+        return OpenCount(0, 0)
+    total, high = db.session.execute(query).one()
+    return OpenCount(int(total), int(high))
 
 
 def get_alert(user, alert_id: int) -> Alert:
@@ -104,6 +174,9 @@ def get_alert(user, alert_id: int) -> Alert:
 
 
 def acknowledge(user, alert: Alert, note: str | None, *, now) -> Alert:
+    """Clinical roles acknowledge the alert; custody staff only their task."""
+    if custody_view(user, alert):
+        return _update_task(user, alert, "acknowledged", note, now=now)
     if alert.status != "open":
         raise Conflict(f"This alert is already {alert.status}.", code="alert_not_open")
     alert.status = "acknowledged"
@@ -114,6 +187,10 @@ def acknowledge(user, alert: Alert, note: str | None, *, now) -> Alert:
 
 
 def resolve(user, alert: Alert, note: str, *, now) -> Alert:
+    """Clinical roles resolve the alert; custody staff only complete their task,
+    which never acknowledges or resolves the clinical alert."""
+    if custody_view(user, alert):
+        return _update_task(user, alert, "resolved", note, now=now)
     if alert.status == "resolved":
         raise Conflict("This alert is already resolved.", code="alert_resolved")
     alert.status = "resolved"
@@ -123,42 +200,21 @@ def resolve(user, alert: Alert, note: str, *, now) -> Alert:
     return alert
 
 
+def _update_task(user, alert: Alert, status: str, note, *, now) -> Alert:
+    current = task_status(alert)
+    if current == "resolved" or (status == "acknowledged" and current != "open"):
+        raise Conflict(f"This task is already {current}.",
+                       code="alert_resolved" if current == "resolved" else "alert_not_open")
+    alert.custody_status, alert.custody_updated_at = status, now
+    alert.custody_updated_by_id, alert.custody_note = user.id, note
+    audit.record(user, "alert.custody_task." + ("resolve" if status == "resolved" else "acknowledge"),
+                 entity="alert", entity_id=alert.id, patient_id=alert.patient_id, at=now)
+    return alert
+
+
 def escalation_level(severity: str, opened_at, now, minutes=None) -> int:
-    """How many escalation steps an alert open since `opened_at` has reached at
-    `now`: a function of the two instants only, so a late or repeated sweep
-    reaches the same level."""
-    step = (minutes or ESCALATION_MINUTES).get(severity)
-    if not step or now <= opened_at:
-        return 0
-    return min(int((now - opened_at) / timedelta(minutes=step)), MAX_ESCALATION_LEVEL)
-
-
-def escalate_open_alerts(*, now, minutes=None, session=None) -> int:
-    """Raise the level of every open (unacknowledged) alert that waited too long.
-    One query finds exactly the alerts whose level is behind (per severity and
-    level: opened at least one more step ago), one bulk update by id sets them."""
-    policy = {s: m for s, m in (minutes or ESCALATION_MINUTES).items() if m}
-    session = session or db.session
-    behind = [and_(Alert.severity == severity, Alert.escalation_level == level,
-                   Alert.opened_at <= now - (level + 1) * timedelta(minutes=step))
-              for severity, step in policy.items() for level in range(MAX_ESCALATION_LEVEL)]
-    if not behind:
-        return 0
-    changes = []
-    for alert_id, severity, opened_at, level in session.execute(
-            select(Alert.id, Alert.severity, Alert.opened_at, Alert.escalation_level)
-            .where(Alert.status == "open", or_(*behind))):
-        reached = escalation_level(severity, opened_at, now, policy)
-        if reached > level:
-            changes.append(dict(id=alert_id, escalation_level=reached,
-                                escalated_at=opened_at + reached * timedelta(minutes=policy[severity])))
-    if changes:
-        session.execute(update(Alert), changes)
-        for change in changes:   # alerts this session holds show their new level
-            held = session.identity_map.get(identity_key(Alert, change["id"]))
-            if held is not None:
-                session.expire(held, ["escalation_level", "escalated_at"])
-    return len(changes)
+    policy = escalation_policy(minutes)
+    return _level(severity, opened_at, now, policy.minutes, policy.max_level)
 
 
 # -- raising many at once (the sweep) ---------------------------------------------------

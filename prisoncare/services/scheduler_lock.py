@@ -35,8 +35,10 @@ def acquire(name: str, holder: str, *, now, lease: timedelta = LEASE) -> bool:
     if _renew(name, holder, now, lease):
         return True
     if db.session.scalar(select(SchedulerLock.name).where(SchedulerLock.name == name)):
+        # The row exists: held by another, or created since our renewal by another
+        # thread of this same holder (the race that once skipped first runs).
         db.session.rollback()
-        return False
+        return _renew(name, holder, now, lease)
     try:
         db.session.add(SchedulerLock(name=name, holder=holder, acquired_at=now, heartbeat_at=now))
         db.session.commit()
@@ -49,6 +51,8 @@ def acquire(name: str, holder: str, *, now, lease: timedelta = LEASE) -> bool:
 
 
 def release(name: str, holder: str) -> None:
+    """Give the lease up at once (a clean exit): a standby or a restarted process
+    takes it on its next try instead of waiting for the lease to run out."""
     db.session.execute(update(SchedulerLock).where(
         SchedulerLock.name == name, SchedulerLock.holder == holder)
         .values(heartbeat_at=EXPIRED)

@@ -84,3 +84,24 @@ def test_custody_staff_see_only_alerts_with_a_custody_task(w):
     assert total == 2 and seen[0].severity == "high"  # most severe first
     assert alerts.list_alerts(user("nurse.b"), now=NOW)[1] == 0  # another facility
     assert alerts.list_alerts(user("release_officer.a"), now=NOW)[1] == 0
+
+
+def test_escalation_minutes_and_roles_are_configuration_data(w, app):
+    # sweep.toml [escalation], overridden by the deployment's SWEEP_SETTINGS
+    app.config["SWEEP_SETTINGS"] = {"escalation": {"minutes": {"high": 10, "warning": 20}}}
+    try:
+        nurse_art = alerts.AlertSpec("ART-06", "high", "nurse", "art", "ART not continued.")
+        art = alerts.raise_alert(nurse_art, w, dedup_key="art", now=NOW)  # escalate_to clinician
+        own = alerts.AlertSpec("OST-M-01", "warning", "nurse", "ost", "Missed dose.")
+        ost = alerts.raise_alert(own, w, dedup_key="ost", now=NOW)          # next_role: clinician
+        rel = alerts.AlertSpec("X-REL", "high", "release_officer", None, "Plan incomplete.")
+        plan = alerts.raise_alert(rel, w, dedup_key="rel", now=NOW)        # no role to go to
+        db.session.commit()
+        assert alerts.escalate_open_alerts(now=NOW + 9 * MIN) == 0
+        assert alerts.escalate_open_alerts(now=NOW + 20 * MIN) == 3
+        assert (art.escalation_level, art.escalated_to, art.escalated_at) == (
+            2, "clinician", NOW + 20 * MIN)
+        assert (ost.escalation_level, ost.escalated_to) == (1, "clinician")
+        assert (plan.escalation_level, plan.escalated_to) == (2, None)
+    finally:
+        app.config.pop("SWEEP_SETTINGS", None)

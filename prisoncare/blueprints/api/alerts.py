@@ -33,7 +33,7 @@ def list_alerts(args):
     rows, total = service.list_alerts(
         current_user, facility_id=facility_id, status=args.get("status"),
         patient_id=args.get("patient"), rule=args.get("rule"), severity=args.get("severity"),
-        limit=args["limit"], offset=args["offset"], now=clock.now())
+        mine=args["mine"], limit=args["limit"], offset=args["offset"], now=clock.now())
     db.session.commit()
     return {"items": [alert_dict(a, current_user) for a in rows], "total": total}
 
