@@ -23,6 +23,7 @@ from ..models.interruptions import InterruptionEpisode
 from ..models.medication import MedicationOrder, ScheduledDose
 from ..rules import alert_rules as ar
 from .alerts import AlertDraft, AlertSpec
+from .facility_time import LocalStamp
 from .transfer_handovers import hours_until, transfer_facts
 
 # Doses not taken, for "missed in a window": as the interruption episodes count
@@ -52,12 +53,13 @@ def transfers(session, rules, now):
     drafts, resolved = [], {}
     if not mine:
         return drafts, resolved
+    stamp = LocalStamp(session)
     for fact in transfer_facts(session, now, programmes=tuple({r.programme for r in mine})):
         departs_in = hours_until(fact.departs_at, now)
         for prog in sorted(fact.on):
             sent = prog in fact.covered
             for hit in ar.evaluate_transfer_record(prog, sent, mine, departs_in):
-                when = (f"planned for {fact.departs_at:%Y-%m-%d %H:%M} UTC" if fact.departs_at
+                when = (f"planned for {stamp(fact.departs_at, fact.facility_id)}" if fact.departs_at
                         else "under way")
                 message = (f"On {LABELS.get(prog, prog)}: transfer {when}, and no handover of "
                            f"{HANDED_OVER.get(prog, 'the medication record')} is recorded.")
@@ -171,6 +173,7 @@ def tasks_overdue(session, rules, now, lookback: timedelta):
     """Every task_overdue rule whose task has a source: raised when overdue (done late
     included), resolved once done."""
     drafts, resolved = [], {}
+    stamp = LocalStamp(session)
     for rule in _of_kind(rules, "task_overdue"):
         source = TASK_SOURCES.get(rule.params["task"])
         if source is None:
@@ -184,13 +187,13 @@ def tasks_overdue(session, rules, now, lookback: timedelta):
                 label = TASK_LABELS.get(rule.params["task"], rule.params["task"])
                 message = (f"{label} was due within {hit.observed} h of "
                            f"{rule.params['after'].replace('_', ' ')} "
-                           f"({fact.started_at:%Y-%m-%d %H:%M} UTC)"
+                           f"({stamp(fact.started_at, fact.facility_id)})"
                            + (f"; outstanding: {', '.join(fact.outstanding)}."
                               if fact.outstanding else "."))
                 drafts.append(AlertDraft(_spec(rule, message), fact.patient_id, fact.facility_id,
                                          key, fact.cause_event_type, fact.cause_event_id))
             if fact.done_at is not None:
-                resolved[key] = f"Done {fact.done_at:%Y-%m-%d %H:%M} UTC."
+                resolved[key] = f"Done {stamp(fact.done_at, fact.facility_id)}."
     return drafts, resolved
 
 

@@ -30,6 +30,7 @@ from . import rule_conditions as conditions
 from .alert_closing import close_alerts
 from .alerts import AlertDraft, AlertSpec, raise_alerts
 from .dose_marks import _chunks
+from .facility_time import LocalStamp
 from .release_facts import release_plan_facts, release_was_planned
 from .sweep_watermark import ladder_inputs_changed
 
@@ -219,9 +220,10 @@ def _doses_lost(session, rules, now, lookback):
                ScheduledDose.due_at >= now - lookback)
         .group_by(ScheduledDose.patient_id, ScheduledDose.facility_id, MedicationOrder.programme,
                   DoseMark.cause, DoseMark.custody_event_id, CustodyEvent.type)).all()
+    stamp = LocalStamp(session)
     for pid, fac_id, prog, cause, event_id, event_type, due_at in rows:
         for hit in ar.evaluate_custody_dose_loss(prog, cause, rules):
-            message = (f"{_label(prog)} dose due {due_at:%Y-%m-%d %H:%M} UTC not given: "
+            message = (f"{_label(prog)} dose due {stamp(due_at, fac_id)} not given: "
                        f"she was {WHERE[cause]}.")
             yield AlertDraft(_spec(hit.rule, message), pid, fac_id,
                              f"{hit.rule_id}:event:{event_id}", event_type, event_id)
@@ -279,12 +281,13 @@ def _planned_absences(session, rules, now, hours: dict):
     due = defaultdict(list)
     for event_id, pid, etype, departs, fac_id, prog, due_at in rows:
         due[(event_id, pid, etype, departs, fac_id, prog)].append(due_at)
+    stamp = LocalStamp(session)
     for (event_id, pid, etype, departs, fac_id, prog), due_ats in due.items():
         returns = departs + timedelta(hours=hours[etype])
         for hit in ar.evaluate_planned_absence(prog, etype, departs, returns, due_ats, rules):
             message = (f"{hit.observed} {_label(prog)} dose(s) due while she is away "
                        f"({etype.replace('_scheduled', '')}, leaving "
-                       f"{departs:%Y-%m-%d %H:%M} UTC).")
+                       f"{stamp(departs, fac_id)}).")
             yield AlertDraft(_spec(hit.rule, message), pid, fac_id,
                              f"{hit.rule_id}:event:{event_id}", etype, event_id)
 
@@ -296,12 +299,13 @@ def _checklists_overdue(session, now, spec: dict):
         .join(CustodyEpisode, ChecklistInstance.episode_id == CustodyEpisode.id)
         .where(ChecklistInstance.completed_at.is_(None), ChecklistInstance.next_due_at <= now,
                CustodyEpisode.released_at.is_(None))).all()
+    stamp = LocalStamp(session)
     for instance_id, pid, fac_id, kind, due_at in rows:
         alert = AlertSpec(rule_code=spec["rule_code"], severity=spec["severity"], role=spec["role"],
                           programme=None, action=spec.get("action"),
                           custody_message=spec.get("custody_message"),
                           message=f"The {kind.replace('_', ' ')} checklist is overdue "
-                                  f"(due {due_at:%Y-%m-%d %H:%M} UTC).")
+                                  f"(due {stamp(due_at, fac_id)}).")
         yield AlertDraft(alert, pid, fac_id, f"{spec['rule_code']}:checklist:{instance_id}")
 
 

@@ -223,8 +223,8 @@ def answer(patient, answers, hours_after):
     ("female", RULE6, 20, 30, {"BR-02": ("open", None)}),
     ("female", {**RULE6, "IN-03": "arrangements_made"}, 20, 30, {"BR-02": ("open", None)}),
     ("female", {**RULE6, **CHILDREN}, 26, 30, {
-        "BR-01": ("resolved", "Done 2026-03-03 10:00 UTC."),     # done late: raised, resolved
-        "BR-02": ("resolved", "Done 2026-03-03 10:00 UTC.")}),
+        "BR-01": ("resolved", "Done 2026-03-03 12:00 Kyiv time."),     # done late: raised, resolved
+        "BR-02": ("resolved", "Done 2026-03-03 12:00 Kyiv time.")}),
     ("male", {}, None, 30, {}),
 ])
 def test_bangkok_tasks_overdue(w, sex, answers, answered_h, sweep_h, expected):
@@ -250,7 +250,7 @@ def test_an_overdue_screen_resolves_when_done(w):
     assert "outstanding: IN-09, IN-12, IN-13, IN-16, IN-19" in alert.message
     answer(patient, RULE6, 27)
     sweep(at(3, 12), EVALUATE)
-    assert state(patient, "BR-01") == {"BR-01": ("resolved", "Done 2026-03-03 11:00 UTC.")}
+    assert state(patient, "BR-01") == {"BR-01": ("resolved", "Done 2026-03-03 13:00 Kyiv time.")}
 
 
 # --------------------------------------------------------- superseded rungs
@@ -299,4 +299,4 @@ def test_a_screen_done_weeks_late_still_resolves_its_alert(w):
     assert state(patient, "BR-01") == {"BR-01": ("open", None)}
     answer(patient, RULE6, 24 * 18)                  # 20 March: beyond the 14-day lookback
     sweep(at(20, 12), EVALUATE)
-    assert state(patient, "BR-01") == {"BR-01": ("resolved", "Done 2026-03-20 08:00 UTC.")}
+    assert state(patient, "BR-01") == {"BR-01": ("resolved", "Done 2026-03-20 10:00 Kyiv time.")}

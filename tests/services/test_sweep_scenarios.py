@@ -178,3 +178,5 @@ def test_a_court_date_with_a_dose_due_asks_for_the_dose_before_departure(w):
     [task] = [a for a in alerts(patient) if a.rule_code == "OST-PRE-01"]
     assert task.custody_message == "Attend the health unit before departure."
     assert task.cause_event_type == "court_scheduled"
+    # the nurse reads the departure in her own time, not in UTC
+    assert "leaving 2026-03-10 07:00 Kyiv time" in task.message
