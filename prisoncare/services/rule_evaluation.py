@@ -21,6 +21,7 @@ from datetime import timedelta
 
 from sqlalchemy import and_, func, inspect, or_, select
 
+from ..models.alerts import Alert
 from ..models.intake import ChecklistInstance, CommunityMedication
 from ..models.interruptions import DoseMark, InterruptionEpisode
 from ..models.medication import DoseAdministration, MedicationOrder, ScheduledDose
@@ -309,6 +310,49 @@ def _checklists_overdue(session, now, spec: dict):
         yield AlertDraft(alert, pid, fac_id, f"{spec['rule_code']}:checklist:{instance_id}")
 
 
+def _open_alert_keys(session, rule_codes) -> list[tuple[str, int | None]]:
+    """(dedup key, cause event) of the open or acknowledged alerts of these rules: few."""
+    return session.execute(select(Alert.dedup_key, Alert.cause_event_id).where(
+        Alert.rule_code.in_(tuple(rule_codes)),
+        Alert.status.in_(("open", "acknowledged")))).all()
+
+
+def _checklists_closed(session, spec: dict) -> dict[str, str]:
+    """Checklist-overdue alerts whose checklist is now complete, or whose custody
+    episode ended: resolved, with the reason."""
+    keys = {int(key.rsplit(":", 1)[1]): key
+            for key, _ in _open_alert_keys(session, (spec["rule_code"],)) if ":checklist:" in key}
+    stamp, notes = LocalStamp(session), {}
+    for chunk in _chunks(keys):
+        for instance_id, fac_id, done_at, released_at in session.execute(
+                select(ChecklistInstance.id, ChecklistInstance.facility_id,
+                       ChecklistInstance.completed_at, CustodyEpisode.released_at)
+                .join(CustodyEpisode, ChecklistInstance.episode_id == CustodyEpisode.id)
+                .where(ChecklistInstance.id.in_(chunk))).all():
+            if done_at is not None:
+                notes[keys[instance_id]] = f"Done {stamp(done_at, fac_id)}."
+            elif released_at is not None:
+                notes[keys[instance_id]] = "Released before the checklist was completed."
+    return notes
+
+
+def _departures_passed(session, rules, now, hours: dict) -> dict[str, str]:
+    """A before-departure task (give the dose early or send it with the escort) is moot
+    once the planned absence is over: resolved. A dose she then lost is its own alert."""
+    codes = {r.id for r in rules if r.kind == "dose_due_during_planned_absence"}
+    open_ = _open_alert_keys(session, codes) if codes else []
+    events = {e for _, e in open_ if e is not None}
+    ends = {}
+    for chunk in _chunks(events):
+        for event_id, etype, expected_at in session.execute(
+                select(CustodyEvent.id, CustodyEvent.type, CustodyEvent.expected_at)
+                .where(CustodyEvent.id.in_(chunk))).all():
+            if expected_at is not None:
+                ends[event_id] = expected_at + timedelta(hours=hours.get(etype, 24))
+    return {key: "The planned absence is over." for key, event_id in open_
+            if event_id in ends and ends[event_id] <= now}
+
+
 def evaluate_rules(session, now, rules: ar.RuleSet, settings: dict, since=None) -> dict:
     """Raise the alerts every rule calls for at `now`, then resolve those whose
     condition ended or whose rung was superseded; returns counts raised per source.
@@ -335,6 +379,9 @@ def evaluate_rules(session, now, rules: ar.RuleSet, settings: dict, since=None) 
     })
     raised = {name: raise_alerts(list(drafts), now=now, session=session)
               for name, drafts in sources.items()}
+    to_resolve.update(_checklists_closed(session, settings["checklist_overdue"]))
+    to_resolve.update(_departures_passed(session, rules, now,
+                                         settings["rules"]["planned_absence_hours"]))
     close_alerts(session, to_resolve, now=now)
     return raised
 

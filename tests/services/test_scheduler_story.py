@@ -170,14 +170,14 @@ def test_the_story_of_issue_5(app, world):
     assert s.alerts() == [
         ("ART-01", "info", "nurse", "open"),
         ("ART-02", "warning", "clinician", "open"),          # 2+ ART doses missed in 7 days
-        ("ART-PRE-01", "warning", "nurse", "open"),
+        ("ART-PRE-01", "warning", "nurse", "resolved"),      # the court day is over
         ("CHK-01", "warning", "nurse", "open"),
         ("CHK-01", "warning", "nurse", "open"),              # the pre-court checklist too
         ("OST-E-02", "high", "nurse", "open"),               # the dose lost to court
         ("OST-M-01", "info", "nurse", "resolved"),           # superseded by M-02, then M-03
         ("OST-M-02", "warning", "nurse", "resolved"),
         ("OST-M-03", "high", "clinician", "open"),
-        ("OST-PRE-01", "warning", "nurse", "open")]
+        ("OST-PRE-01", "warning", "nurse", "resolved")]
     # -- 7 March: methadone is blocked until a clinician reviews her; ART is not
     s.at(at(7, 6, 5))
     blocked = s.give("ost", 7)
@@ -205,10 +205,10 @@ def test_the_story_of_issue_5(app, world):
             to_facility="FAC-B")
     s.sweep(at(8, 10, 15))
     transfer_alerts = [a for a in s.alerts() if a[0] == "OST-T-01" or a[0].endswith("PRE-01")]
-    assert transfer_alerts == [("ART-PRE-01", "warning", "nurse", "open"),
-                               ("ART-PRE-01", "warning", "nurse", "open"),
+    assert transfer_alerts == [("ART-PRE-01", "warning", "nurse", "open"),       # the transfer
+                               ("ART-PRE-01", "warning", "nurse", "resolved"),   # court: over
                                ("OST-PRE-01", "warning", "nurse", "open"),
-                               ("OST-PRE-01", "warning", "nurse", "open"),
+                               ("OST-PRE-01", "warning", "nurse", "resolved"),
                                ("OST-T-01", "high", "nurse", "open")]
     custody_view = s.ok(s.api("custody.a").get(f"/api/v1/alerts?patient={s.pid}"))["items"]
     assert "Collect the sealed health envelope from the health unit before departure." in {
@@ -251,21 +251,21 @@ def test_the_story_of_issue_5(app, world):
         ("ART-01", "info", "nurse", "open"),                 # 4-6 March
         ("ART-01", "info", "nurse", "open"),                 # from 9 March
         ("ART-02", "warning", "clinician", "open"),
-        ("ART-PRE-01", "warning", "nurse", "open"),          # before court
-        ("ART-PRE-01", "warning", "nurse", "open"),          # before the transfer
+        ("ART-PRE-01", "warning", "nurse", "resolved"),      # before court: the day is over
+        ("ART-PRE-01", "warning", "nurse", "resolved"),      # before the transfer: done too
         ("ART-U-01", "critical", "clinician", "open"),       # released from court on ART
-        ("CHK-01", "warning", "nurse", "open"),              # the four checklists below
-        ("CHK-01", "warning", "nurse", "open"),
-        ("CHK-01", "warning", "nurse", "open"),
-        ("CHK-01", "warning", "nurse", "open"),
+        ("CHK-01", "warning", "nurse", "resolved"),          # the four checklists below,
+        ("CHK-01", "warning", "nurse", "resolved"),          # closed by her release
+        ("CHK-01", "warning", "nurse", "resolved"),
+        ("CHK-01", "warning", "nurse", "resolved"),
         ("OST-E-02", "high", "nurse", "open"),               # court, 4 March
         ("OST-E-02", "high", "nurse", "open"),               # court, 10 March
         ("OST-M-01", "info", "nurse", "open"),               # from 10 March
         ("OST-M-01", "info", "nurse", "resolved"),
         ("OST-M-02", "warning", "nurse", "resolved"),
         ("OST-M-03", "high", "clinician", "resolved"),       # by the clinician, with a note
-        ("OST-PRE-01", "warning", "nurse", "open"),
-        ("OST-PRE-01", "warning", "nurse", "open"),
+        ("OST-PRE-01", "warning", "nurse", "resolved"),
+        ("OST-PRE-01", "warning", "nurse", "resolved"),
         ("OST-R-03", "critical", "clinician", "open"),       # released from court on OST
         ("OST-T-01", "high", "nurse", "resolved"),           # by the handover
         ("RL-16", "critical", "release_officer", "open")]    # release: no plan (issue 7)

@@ -180,3 +180,36 @@ def test_a_court_date_with_a_dose_due_asks_for_the_dose_before_departure(w):
     assert task.cause_event_type == "court_scheduled"
     # the nurse reads the departure in her own time, not in UTC
     assert "leaving 2026-03-10 07:00 Kyiv time" in task.message
+
+
+def test_an_overdue_checklist_alert_closes_when_the_checklist_is_done(w):
+    from prisoncare.models.intake import ChecklistInstance
+    patient, _order = on_methadone()
+    sweep(at(9, 20))
+    [overdue] = [a for a in alerts(patient) if a.rule_code == "CHK-01"]
+    assert overdue.status == "open"
+    intake = db.session.get(ChecklistInstance, int(overdue.dedup_key.rsplit(":", 1)[1]))
+    intake.completed_at = at(9, 21)               # the nurse answered the last item
+    db.session.commit()
+    sweep(at(9, 22))
+    db.session.refresh(overdue)
+    assert (overdue.status, overdue.resolve_note) == ("resolved", "Done 2026-03-09 23:00 Kyiv time.")
+    sweep(at(9, 22))                              # a second sweep changes nothing
+    db.session.refresh(overdue)
+    assert overdue.resolved_at == at(9, 22)
+
+
+def test_the_before_departure_task_closes_when_the_absence_is_over(w):
+    patient, order = on_methadone()
+    clock.set_now(at(9, 8))
+    give(order, 8)
+    give(order, 9)
+    event(patient, "court_scheduled", at(9, 8), expected_at=at(10, 5))   # 07:00 Kyiv
+    sweep(at(9, 20))
+    [task] = [a for a in alerts(patient) if a.rule_code == "OST-PRE-01"]
+    sweep(at(10, 16))                             # court days last 12 h: still away
+    db.session.refresh(task)
+    assert task.status == "open"
+    sweep(at(10, 17, 30))
+    db.session.refresh(task)
+    assert (task.status, task.resolve_note) == ("resolved", "The planned absence is over.")
