@@ -59,9 +59,18 @@ def alert_dict(a, user) -> dict:
         "programme": a.programme if clinical else None, "status": a.status,
         "opened_at": a.opened_at,
         "message": a.message if clinical else a.custody_message,
-        "action": a.action if clinical else None,
+        "action": _action(a) if clinical else None,
         "escalation_level": a.escalation_level,
         "acknowledged_at": a.acknowledged_at, "resolved_at": a.resolved_at,
         "cause": ({"event_type": a.cause_event_type, "event_id": a.cause_event_id}
                   if a.cause_event_id else None),
     }
+
+
+def _action(a) -> str | None:
+    """The rule's suggested action, never claiming a block the dosing guard does not
+    enforce (rules/alert_wording.py: OST-B-02 says "clinical review before dosing" at
+    3 days of buprenorphine; the guard blocks from 5)."""
+    from .rules.alert_wording import action_text
+    from .services.pass_alerts import guard_thresholds, rules_by_id
+    return action_text(a.rule_code, a.action, rules_by_id().get(a.rule_code), guard_thresholds())
