@@ -30,6 +30,11 @@ from .forms import load_form
 from .home import current_place
 from .pill_pass_markup import row_form, rows_markup
 
+try:   # the SRH helper's set-based gestation (issue 6); absent before that branch is merged
+    from ..services.srh.gestation import gestation_by_patient
+except ImportError:  # pragma: no cover - depends on the merge order
+    gestation_by_patient = None
+
 bp = Blueprint("mar", __name__, url_prefix="/mar")
 
 
@@ -68,6 +73,9 @@ def pill_pass():
     alerts = None
     if rows and _sees_hatch_alerts(current_user):
         alerts = pass_alerts.ward_alerts(current_user, facility, ward_id, day, round_at=round_at)
+    if rows and gestation_by_patient is not None and can(current_user,
+                                                          Permission.CONFIDENTIAL_READ):
+        _add_gestation(rows, day)
     urls = _row_urls()
     table = rows_markup(rows, urls, show_ward=ward is None, may_record=may_record,
                         witness=current_user.username, alerts=alerts)
@@ -79,6 +87,14 @@ def pill_pass():
         prev_day=day - timedelta(days=1), next_day=day + timedelta(days=1))
     db.session.commit()
     return html
+
+
+def _add_gestation(rows, day) -> None:
+    """Her gestation on the row, for nurses and clinicians (one query for the list)."""
+    weeks = gestation_by_patient(db.session, {r.patient_id for r in rows}, day)
+    for r in rows:
+        if r.patient_id in weeks:
+            r.gestation = f"pregnant {weeks[r.patient_id]}"
 
 
 def _sees_hatch_alerts(user) -> bool:

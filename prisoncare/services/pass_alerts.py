@@ -18,7 +18,7 @@ from ..extensions import db
 from ..models import Alert, CustodyEvent
 from ..models.alerts import SEVERITIES
 from ..models.facilities import Facility
-from ..models.medication import ScheduledDose
+from ..models.medication import PROGRAMMES, ScheduledDose
 from ..rules import alert_rules, alert_wording, dosing_guards
 from .alerts import visible_clause
 
@@ -64,7 +64,7 @@ def ward_alerts(user, facility: Facility, ward_id: int | None, day: date, *,
                     Alert.cause_event_type, CustodyEvent.expected_at)
              .outerjoin(CustodyEvent, Alert.cause_event_id == CustodyEvent.id)
              .where(Alert.patient_id.in_(on_list), Alert.status.in_(ACTIVE),
-                    Alert.programme.is_not(None), Alert.role.in_(HATCH_ROLES),
+                    Alert.programme.in_(PROGRAMMES), Alert.role.in_(HATCH_ROLES),
                     *visible_clause(user))
              .order_by(Alert.patient_id, rank.desc(), Alert.opened_at, Alert.id))
     rules, thresholds = rules_by_id(), guard_thresholds()

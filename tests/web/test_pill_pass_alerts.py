@@ -5,6 +5,8 @@ does not enforce (OST-B-02, buprenorphine at 3 days). FAC-A runs on Europe/Kyiv
 (UTC+2 in March); the clock is frozen at 12:00 there on 10 March."""
 from datetime import timedelta
 
+import pytest
+
 from prisoncare import clock
 from prisoncare.extensions import db
 from prisoncare.jobs import run_all
@@ -102,3 +104,22 @@ def test_buprenorphine_at_three_days_advises_a_review_and_does_not_claim_a_block
     from prisoncare.services.pass_alerts import guard_thresholds, rules_by_id
     rule = rules_by_id()["OST-M-03"]
     assert action_text("OST-M-03", rule.action, rule, guard_thresholds()) == rule.action
+
+
+def test_her_gestation_on_the_row_for_nurses_and_clinicians_only(app, world, logged_in):
+    """Needs the SRH helper's gestation_by_patient (issue 6); skipped before it is merged."""
+    pytest.importorskip("prisoncare.services.srh.gestation")
+    from datetime import date
+    from prisoncare.services import srh
+    pid = on_methadone(app, "PP-1")
+    on_methadone(app, "PP-2", given="Iryna", family="Bondar")
+    with app.app_context():
+        srh.record_pregnancy(SYSTEM, db.session.get(Patient, pid),
+                             {"dating_method": "lmp", "lmp_on": date(2025, 12, 20)}, now=NOW)
+        db.session.commit()
+    for user in ("nurse.a", "clinician.a"):
+        page = get(logged_in(user), "/mar/pill-pass?date=2026-03-10")
+        assert "pregnant 11+3" in row(page, "PP-1").text
+        assert "pregnant" not in row(page, "PP-2").text
+    page = get(logged_in("release_officer.a"), "/mar/pill-pass?date=2026-03-10")
+    assert "pregnant" not in row(page, "PP-1").text
