@@ -66,8 +66,7 @@ def rows_markup(rows, urls, *, show_ward: bool, may_record: bool, witness: str,
         cell = controls(r) if controls is not None and not r.recorded else ""
         out.append(
             f'<tr id="dose-{r.id}" class="dose-row status-{r.status}'
-            f'{" is-absent" if r.absent_where else ""}" data-prison-number="{number}" '
-            f'data-dose-id="{r.id}">\n<td>{r.due}</td>\n<td><strong>{number}</strong></td>\n'
+            f'{" is-absent" if r.absent_where else ""}" data-prison-number="{number}">\n<td>{r.due}</td>\n<td><strong>{number}</strong></td>\n'
             f'<td>{photo}<a href="{p_head}{r.patient_id}{p_tail}">{name}</a>{ward}{extra}</td>\n'
             f'<td>{escape(r.medicine)} <small class="muted">{r.programme}'
             f'{" · witnessed" if r.witnessed else ""}</small></td>\n'

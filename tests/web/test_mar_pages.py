@@ -28,6 +28,11 @@ def row(page, prison_number):
     return next(tr for tr in page.find_all("tr") if tr.get("data-prison-number") == prison_number)
 
 
+def dose_of(tr):
+    """A row's dose id, from its anchor id="dose-<id>"."""
+    return tr.get("id").removeprefix("dose-")
+
+
 def test_the_pill_pass_shows_who_is_due(app, world, logged_in):
     on_methadone(app, "PP-1")
     page = get(logged_in("nurse.a"), "/mar/pill-pass?date=2026-03-10")
@@ -37,7 +42,7 @@ def test_the_pill_pass_shows_who_is_due(app, world, logged_in):
     assert "Kovalenko, Olena" in tr.text and "Methadone oral solution 60 mg oral" in tr.text
     assert "08:00" in tr.text and "due" in tr.text
     assert "status-due" in tr.get("class")
-    dose_id = tr.get("data-dose-id")
+    dose_id = dose_of(tr)
     assert tr.find("select", name=f"o{dose_id}").get("aria-label") == "Outcome"
     witness = tr.find("input", name=f"w{dose_id}")
     assert witness.get("value") == "nurse.a" and witness.parent.tag == "label"
@@ -56,7 +61,7 @@ def test_recording_without_javascript_comes_back_to_the_row(app, world, logged_i
     on_methadone(app, "PP-1")
     client = logged_in("nurse.a")
     page = get(client, "/mar/pill-pass?date=2026-03-10")
-    dose_id = row(page, "PP-1").get("data-dose-id")
+    dose_id = dose_of(row(page, "PP-1"))
     resp = submit(client, page, {"dose": dose_id, f"o{dose_id}": "given",
                                  f"w{dose_id}": "clinician.a", f"r{dose_id}": "",
                                  f"g{dose_id}": ""}, action="/mar/pill-pass/record")
@@ -75,7 +80,7 @@ def test_a_refused_record_without_reason_is_explained(app, world, logged_in):
     on_methadone(app, "PP-1")
     client = logged_in("nurse.a")
     page = get(client, "/mar/pill-pass?date=2026-03-10")
-    dose_id = row(page, "PP-1").get("data-dose-id")
+    dose_id = dose_of(row(page, "PP-1"))
     resp = submit(client, page, {"dose": dose_id, f"o{dose_id}": "refused"},
                   action="/mar/pill-pass/record")
     assert resp.status == 302 and resp.resp.headers["Location"].endswith(f"#dose-{dose_id}")
@@ -111,7 +116,7 @@ def test_blocked_and_absent_patients_are_shown_before_the_nurse_acts(app, world,
     given = blocked.find("option", value="given")
     assert given.has("disabled")
     # a forced "given" (a stale or tampered page) is refused by the server all the same
-    dose_id = blocked.get("data-dose-id")
+    dose_id = dose_of(blocked)
     resp = submit(client, page, {"dose": dose_id, f"o{dose_id}": "given",
                                  f"w{dose_id}": "clinician.a"}, action="/mar/pill-pass/record")
     assert resp.status == 302 and resp.resp.headers["Location"].endswith(f"#dose-{dose_id}")
