@@ -1,8 +1,9 @@
 """Orders, the MAR and the pill-pass pages (issue 4).
 
-The pill pass works with JavaScript off (one plain form per dose, POST, redirect
-back to the row); with it, static/pillpass.js posts to the JSON API and updates
-the row in place. Both go through the same services.
+The pill pass works with JavaScript off (one form around the table, each row's
+Record button posts that row, redirect back to the row); with it,
+static/pillpass.js posts the row to the JSON API and updates it in place. Both go
+through the same services.
 """
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
@@ -12,7 +13,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from .. import clock
-from ..authz import Permission, can, require
+from ..authz import CLINICAL_ROLES, Permission, can, require
 from ..errors import DomainError, NotFound, ValidationFailed
 from ..extensions import db
 from ..panels import register_panel
@@ -20,13 +21,19 @@ from ..rules import schedule as schedule_rules
 from ..schemas.medication import (AdministrationCreateSchema, OrderCreateSchema,
                                   ReviewCreateSchema)
 from ..services import administration, doses, orders, reviews
+from ..services import pass_alerts
 from ..services import pill_pass as pill_pass_rows
 from ..services.patients import read_patient
 from .api.mar import late_limit
 from .auth import safe_next
 from .forms import load_form
 from .home import current_place
-from .pill_pass_markup import rows_markup
+from .pill_pass_markup import row_form, rows_markup
+
+try:   # the SRH helper's set-based gestation (issue 6); absent before that branch is merged
+    from ..services.srh.gestation import gestation_by_patient
+except ImportError:  # pragma: no cover - depends on the merge order
+    gestation_by_patient = None
 
 bp = Blueprint("mar", __name__, url_prefix="/mar")
 
@@ -63,12 +70,18 @@ def pill_pass():
             return redirect(_back_url(day, round_code) + f"#dose-{hit.id}")
         flash(f"No dose for prison number {find} on this list.", "error")
     may_record = can(current_user, Permission.MAR_RECORD)
-    table = rows_markup(rows, _row_urls(), show_ward=ward is None,
-                        csrf=generate_csrf() if may_record else None,
-                        back=_back_url(day, round_code), witness=current_user.username)
+    alerts = None
+    if rows and _sees_hatch_alerts(current_user):
+        alerts = pass_alerts.ward_alerts(current_user, facility, ward_id, day, round_at=round_at)
+    if rows and gestation_by_patient is not None and can(current_user,
+                                                          Permission.CONFIDENTIAL_READ):
+        _add_gestation(rows, day)
+    urls = _row_urls()
+    table = rows_markup(rows, urls, show_ward=ward is None, may_record=may_record,
+                        witness=current_user.username, alerts=alerts)
     html = render_template(
         "mar/pill_pass.html", facilities=facilities, facility=facility, ward=ward, rows=rows,
-        table=table,
+        table=table, back=_back_url(day, round_code), api_url=urls["api"],
         day=day, round_code=round_code, rounds=rounds, scheduler_gap=gap,
         may_record=may_record, csrf=generate_csrf(),
         prev_day=day - timedelta(days=1), next_day=day + timedelta(days=1))
@@ -76,16 +89,29 @@ def pill_pass():
     return html
 
 
+def _add_gestation(rows, day) -> None:
+    """Her gestation on the row, for nurses and clinicians (one query for the list)."""
+    weeks = gestation_by_patient(db.session, {r.patient_id for r in rows}, day)
+    for r in rows:
+        if r.patient_id in weeks:
+            r.gestation = f"pregnant {weeks[r.patient_id]}"
+
+
+def _sees_hatch_alerts(user) -> bool:
+    """Alerts at the hatch: for the clinical roles that may read alerts (a release
+    officer's pill pass shows none: their alerts are release tasks)."""
+    return can(user, Permission.ALERT_READ) and bool(user.roles & CLINICAL_ROLES)
+
+
 def _row_urls() -> dict[str, tuple[str, str]]:
     """(prefix, suffix) around the id of the per-row links, so the template joins
-    strings instead of calling url_for 900 times."""
+    strings instead of calling url_for 600 times."""
     def around(endpoint, **kw):
         key, = kw
         url = url_for(endpoint, **{key: 987654321})
         head, tail = url.split("987654321")
         return head, tail
     return {"patient": around("patients.show", patient_id=0),
-            "record": around("mar.record", dose_id=0),
             "api": around("api_mar.record", dose_id=0),
             "photo": around("photos.show", patient_id=0)}
 
@@ -126,11 +152,31 @@ def _back_url(day, round_code) -> str:
 @bp.route("/doses/<int:dose_id>/administration", methods=["POST"])
 @require(Permission.MAR_RECORD)
 def record(dose_id):
+    """One dose's plain form (the page before the one-form table; kept for links
+    and scripts that post it)."""
+    return _record(dose_id, {k: v for k, v in request.form.items()
+                             if k not in ("back", "csrf_token")})
+
+
+@bp.route("/pill-pass/record", methods=["POST"])
+@require(Permission.MAR_RECORD)
+def record_from_pass():
+    """The pill pass's one form: the pressed Record button names the dose
+    (dose=<id>); that row's fields are o<id>, w<id>, r<id>, g<id>."""
+    try:
+        dose_id = int(request.form.get("dose", ""))
+    except ValueError:
+        raise ValidationFailed({"dose": ["Press the Record button of a dose."]}) from None
+    if not 0 < dose_id < 2**31:
+        raise NotFound("No such dose.")
+    return _record(dose_id, row_form(request.form, dose_id))
+
+
+def _record(dose_id: int, form: dict):
     now = clock.now()
     dose = doses.load_dose(current_user, dose_id)
     back = safe_next(request.form.get("back") or url_for("mar.pill_pass"))
     anchor = f"{back}#dose-{dose.id}"
-    form = {k: v for k, v in request.form.items() if k != "back"}
     data, errors = load_form(AdministrationCreateSchema(), form,
                              local_tz=dose.facility.timezone, instant_fields=("administered_at",))
     try:

@@ -3,9 +3,16 @@
 A 300-row round through a Jinja loop spent most of its render time escaping ~50
 values per row one by one (markupsafe makes a Markup object for each). Here each
 row is one f-string with the few text values escaped (html.escape), and the rows
-are joined once; templates/mar/pill_pass.html keeps the page around them. The
-markup is exactly what the template used to write: the same classes, ids, data-
-attributes and labels the tests, the browser test and static/pillpass.js use.
+are joined once; templates/mar/pill_pass.html keeps the page around them.
+
+Page weight: the table sits in ONE form (templates/mar/pill_pass.html) with the CSRF
+token and the way back once. A row's controls are named by its dose id (o<id>
+outcome, w<id> witness, r<id> reason, g<id> dose given) and its Record button
+carries the id (name="dose" value="<id>"), so a row costs no hidden inputs, no
+action or data-api URL and no element ids; labels wrap their inputs (the select has
+an aria-label). mar.record_from_pass reads the pressed row's fields back into the
+same form dict the one-form-per-row page posted. The row message (.row-msg) is made
+by static/pillpass.js when it has something to say.
 """
 from html import escape
 
@@ -23,20 +30,30 @@ _BLOCK_TEXT = {
 }
 
 
-def rows_markup(rows, urls, *, show_ward: bool, csrf: str | None, back: str,
-                witness: str) -> Markup:
-    """All the rows' <tr>s. `urls` maps patient/record/api/photo to the (prefix,
-    suffix) around an id; `csrf` is None when the user may not record (no forms)."""
+def rows_markup(rows, urls, *, show_ward: bool, may_record: bool, witness: str,
+                alerts: dict | None = None) -> Markup:
+    """All the rows' <tr>s. `urls` maps patient/photo to the (prefix, suffix)
+    around an id; without `may_record` the rows have no controls. `alerts` maps a
+    patient id to her HatchAlerts (None: the user may not see them)."""
     p_head, p_tail = urls["patient"]
     f_head, f_tail = urls["photo"]
+    alerts = alerts or {}
     out = []
-    form_of = _form_maker(urls, csrf, back, witness) if csrf is not None else None
+    controls = _controls_maker(escape(witness)) if may_record else None
     for r in rows:
         number, name = escape(r.prison_number), escape(r.name)
         photo = (f'<img class="photo" src="{f_head}{r.patient_id}{f_tail}" alt="Photo of {name}" '
                  f'loading="lazy" width="56" height="56"> ' if r.has_photo else "")
         ward = (f' <small class="muted">{escape(r.ward_code)}</small>'
                 if show_ward and r.ward_code else "")
+        extra = ""
+        if r.gestation:
+            extra += f'<small class="gestation">{escape(r.gestation)}</small>'
+        her_alerts = alerts.get(r.patient_id)
+        if her_alerts:
+            extra += "".join(f'<span class="hatch-alert sev-{a.severity}"><span class='
+                             f'"visually-hidden">{a.severity}: </span>{escape(a.text)}</span>'
+                             for a in her_alerts)
         status = (f'<span class="status-text"><span class="badge status-{r.status}">'
                   f'{escape(r.status_text)}</span></span>')
         if r.absent_where:
@@ -46,39 +63,39 @@ def rows_markup(rows, urls, *, show_ward: bool, csrf: str | None, back: str,
         for code in ("review_required", "dose_already_given_today"):
             if code in r.blocks:
                 status += f'<span class="block" data-block="{code}">{_BLOCK_TEXT[code]}</span>'
-        form = form_of(r) if form_of is not None and not r.recorded else ""
+        cell = controls(r) if controls is not None and not r.recorded else ""
         out.append(
             f'<tr id="dose-{r.id}" class="dose-row status-{r.status}'
-            f'{" is-absent" if r.absent_where else ""}" data-prison-number="{number}" '
-            f'data-dose-id="{r.id}">\n<td>{r.due}</td>\n<td><strong>{number}</strong></td>\n'
-            f'<td>{photo}<a href="{p_head}{r.patient_id}{p_tail}">{name}</a>{ward}</td>\n'
+            f'{" is-absent" if r.absent_where else ""}" data-prison-number="{number}">\n<td>{r.due}</td>\n<td><strong>{number}</strong></td>\n'
+            f'<td>{photo}<a href="{p_head}{r.patient_id}{p_tail}">{name}</a>{ward}{extra}</td>\n'
             f'<td>{escape(r.medicine)} <small class="muted">{r.programme}'
             f'{" · witnessed" if r.witnessed else ""}</small></td>\n'
-            f'<td class="status-cell">{status}</td>\n<td>{form}</td>\n</tr>')
+            f'<td class="status-cell">{status}</td>\n<td class="rec">{cell}</td>\n</tr>')
     return Markup("\n".join(out))
 
 
-def _form_maker(urls, csrf, back, witness):
-    """Each unrecorded row's plain form (POST without JavaScript; pillpass.js posts
-    it to data-api instead)."""
-    (r_head, r_tail), (a_head, a_tail) = urls["record"], urls["api"]
-    hidden = (f'<input type="hidden" name="csrf_token" value="{escape(csrf)}">'
-              f'<input type="hidden" name="back" value="{escape(back)}">')
-    witness = escape(witness)
-
-    def form(r):
+def _controls_maker(witness: str):
+    """An unrecorded row's controls inside the page's one form: posted by its Record
+    button without JavaScript; static/pillpass.js posts them to the JSON API."""
+    def controls(r):
         i = r.id
-        witness_field = (f' <label for="w-{i}">Witness</label><input id="w-{i}" '
-                         f'name="witnessed_by" type="text" value="{witness}" size="10">'
-                         if r.witnessed else "")
-        return (
-            f'<form class="record-form" method="post" action="{r_head}{i}{r_tail}" '
-            f'data-api="{a_head}{i}{a_tail}" aria-label="Record dose for {escape(r.prison_number)}">'
-            f'{hidden}\n<label class="visually-hidden" for="o-{i}">Outcome</label>'
-            f'<select id="o-{i}" name="outcome">{_OPTIONS_BLOCKED if r.blocks else _OPTIONS}'
-            f'</select>{witness_field}\n<label for="r-{i}">Reason</label><input id="r-{i}" '
-            f'name="reason" type="text" size="12">\n<label for="g-{i}">Dose given</label>'
-            f'<input id="g-{i}" name="dose_given" type="number" step="any" min="0" '
-            f'placeholder="{escape(r.dose_text)}">\n<button type="submit">Record</button>'
-            f'<span class="row-msg" role="status" aria-live="polite"></span></form>')
-    return form
+        witness_field = (f' <label>Witness <input name="w{i}" value="{witness}" size="10">'
+                         f'</label>' if r.witnessed else "")
+        return (f'<select name="o{i}" aria-label="Outcome">'
+                f'{_OPTIONS_BLOCKED if r.blocks else _OPTIONS}</select>{witness_field}'
+                f' <label>Reason <input name="r{i}" size="12"></label>'
+                f' <label>Dose given <input name="g{i}" inputmode="decimal" size="6" '
+                f'placeholder="{escape(r.dose_text)}"></label>'
+                f' <button name="dose" value="{i}">Record</button>')
+    return controls
+
+
+# The fields of one row, by the name the page gives them, as the schema knows them.
+ROW_FIELDS = (("o", "outcome"), ("w", "witnessed_by"), ("r", "reason"), ("g", "dose_given"))
+
+
+def row_form(form, dose_id: int) -> dict:
+    """The pressed row's fields as the one-form-per-row page posted them (a witness
+    only where the row has a witness field)."""
+    return {field: form[f"{prefix}{dose_id}"] for prefix, field in ROW_FIELDS
+            if f"{prefix}{dose_id}" in form}

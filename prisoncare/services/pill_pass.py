@@ -53,7 +53,7 @@ class PassRow:
     recorded: str | None      # "given 08:05 by nurse.a, witness x · late entry · reason"
     blocks: tuple = ()
     has_photo: bool = False
-    form: str | None = None   # the row's record form, markup built by the view
+    gestation: str | None = None  # "pregnant 11+3", for nurses and clinicians only
 
 
 def _given_same_day(lineage_id):

@@ -1,5 +1,5 @@
-/* Pill pass, progressively enhanced. Without this script every form still posts
-   and the page comes back at the row. With it: Enter in the prison-number box
+/* Pill pass, progressively enhanced. Without this script the table's one form
+   posts the row whose Record button was pressed and the page comes back at the row. With it: Enter in the prison-number box
    (a keyboard-wedge scanner types the number and Enter) finds the row without a
    reload, and each dose is recorded through the JSON API and its row updated. */
 (function () {
@@ -41,8 +41,10 @@
     });
   }
 
-  function fieldValue(form, name) {
-    var el = form.elements[name];
+  var passForm = document.getElementById("pass-form");
+
+  function fieldValue(name) {
+    var el = passForm.elements[name];
     return el && el.value.trim() ? el.value.trim() : null;
   }
 
@@ -56,8 +58,18 @@
     return text;
   }
 
-  function recorded(form, body) {
-    var tr = form.closest("tr");
+  function rowMessage(tr) {
+    var msg = tr.querySelector(".row-msg");
+    if (!msg) {
+      msg = document.createElement("span");
+      msg.className = "row-msg";
+      msg.setAttribute("role", "status");
+      tr.querySelector("td.rec").appendChild(msg);
+    }
+    return msg;
+  }
+
+  function recorded(tr, body) {
     var status = body.dose_status || body.outcome;
     tr.className = tr.className.replace(/\bstatus-\S+/, "status-" + status);
     var badge = tr.querySelector(".status-text .badge");
@@ -71,8 +83,8 @@
     note.textContent = (LABELS[body.outcome] || body.outcome) + " by " + body.recorded_by +
       (body.witnessed_by ? ", witness " + body.witnessed_by : "") + (body.late ? " · late entry" : "");
     tr.querySelector(".status-cell").appendChild(note);
-    var cell = form.parentNode;
-    cell.removeChild(form);
+    var cell = tr.querySelector("td.rec");
+    cell.textContent = "";
     var done = document.createElement("span");
     done.setAttribute("role", "status");
     done.textContent = "Recorded.";
@@ -80,38 +92,48 @@
     if (scan) scan.focus();
   }
 
-  if (table) {
-    table.addEventListener("submit", function (event) {
-      var form = event.target;
-      if (!form.classList.contains("record-form") || !window.fetch) return;
+  function record(button) {
+    var id = button.value;
+    var tr = button.closest("tr");
+    var msg = rowMessage(tr);
+    var body = {outcome: passForm.elements["o" + id].value};
+    var witness = fieldValue("w" + id), reason = fieldValue("r" + id), given = fieldValue("g" + id);
+    if (witness !== null) body.witnessed_by = witness;
+    if (reason !== null) body.reason = reason;
+    if (given !== null) body.dose_given = isNaN(Number(given)) ? given : Number(given);
+    button.disabled = true;
+    msg.textContent = "Saving…";
+    fetch(passForm.getAttribute("data-api").replace("{id}", id), {
+      method: "POST",
+      credentials: "same-origin",
+      headers: {"Content-Type": "application/json", "Accept": "application/json",
+                "X-CSRF-Token": passForm.elements.csrf_token.value},
+      body: JSON.stringify(body)
+    }).then(function (resp) {
+      return resp.json().then(function (data) { return {ok: resp.ok, data: data}; });
+    }).then(function (result) {
+      if (result.ok) { recorded(tr, result.data); return; }
+      button.disabled = false;
+      msg.textContent = describe(result.data.error || {});
+    }).catch(function () {
+      button.disabled = false;
+      msg.textContent = "Could not reach the server; try again (or reload).";
+    });
+  }
+
+  if (passForm && window.fetch) {
+    passForm.addEventListener("submit", function (event) {
+      var button = event.submitter;
+      if (!button || button.name !== "dose") return;   // an old browser: the plain post
       event.preventDefault();
-      var msg = form.querySelector(".row-msg");
-      var body = {outcome: form.elements.outcome.value};
-      ["witnessed_by", "reason"].forEach(function (name) {
-        var value = fieldValue(form, name);
-        if (value !== null) body[name] = value;
-      });
-      var given = fieldValue(form, "dose_given");
-      if (given !== null) body.dose_given = Number(given);
-      var button = form.querySelector("button");
-      button.disabled = true;
-      msg.textContent = "Saving…";
-      fetch(form.getAttribute("data-api"), {
-        method: "POST",
-        credentials: "same-origin",
-        headers: {"Content-Type": "application/json", "Accept": "application/json",
-                  "X-CSRF-Token": form.elements.csrf_token.value},
-        body: JSON.stringify(body)
-      }).then(function (resp) {
-        return resp.json().then(function (data) { return {ok: resp.ok, data: data}; });
-      }).then(function (result) {
-        if (result.ok) { recorded(form, result.data); return; }
-        button.disabled = false;
-        msg.textContent = describe(result.data.error || {});
-      }).catch(function () {
-        button.disabled = false;
-        msg.textContent = "Could not reach the server; try again (or reload).";
-      });
+      record(button);
+    });
+    // Enter in a row's field records that row (without JavaScript it records nothing).
+    passForm.addEventListener("keydown", function (event) {
+      if (event.key !== "Enter" || event.target.tagName !== "INPUT") return;
+      event.preventDefault();
+      var button = event.target.closest("tr").querySelector('button[name="dose"]');
+      if (button && !button.disabled) record(button);
     });
   }
 })();

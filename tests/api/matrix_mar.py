@@ -26,6 +26,8 @@ ROWS = {
     ("POST", "/mar/orders/<int:order_id>/discontinue"): (CLINICIAN, "login"),
     # the explicit fallback when the scheduler has not made a ward-day's doses
     ("POST", "/mar/pill-pass/generate"): (MAR_RECORDERS, "login"),
+    # the pill pass's one form around the table (the pressed row's Record button)
+    ("POST", "/mar/pill-pass/record"): (MAR_RECORDERS, "login"),
     # patient photos: the patient's visibility to see, nurse or clinician to upload
     ("GET", "/api/v1/patients/<int:patient_id>/photo"): (PATIENT_READERS, 401),
     ("PUT", "/api/v1/patients/<int:patient_id>/photo"): (MAR_RECORDERS, 401),

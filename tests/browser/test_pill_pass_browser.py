@@ -8,7 +8,8 @@ clinician reviews her. Two people who must not be on the list: Daria on ward B
 (another ward) and Olena's ART at 20:00 (another round).
 
 The same pass is run with JavaScript on (recorded through the JSON API, no page
-reload) and off (one plain form per dose, POST, redirect back to the row).
+reload) and off (one form around the table, the row's Record button posts it, redirect back
+to the row).
 """
 import re
 from datetime import timedelta
@@ -157,7 +158,7 @@ def test_a_pill_pass_with_javascript(page, live_server, ward_a):
     expect(olena).to_have_class(re.compile(r"\bstatus-given\b"))
     expect(olena.locator(".status-text")).to_have_text("given")
     expect(olena.locator(".recorded")).to_have_text("given by nurse.a, witness clinician.a")
-    expect(olena.locator("form")).to_have_count(0)
+    expect(olena.get_by_role("button", name="Record")).to_have_count(0)
     expect(olena.get_by_role("status")).to_have_text("Recorded.")
     expect(scan).to_be_focused()                             # back to the scan box for the next
     assert live_records(live_server.app, ward_a["PP-1"]) == [("given", "nurse.a", "clinician.a")]
@@ -222,6 +223,17 @@ def test_the_same_pill_pass_without_javascript(no_js_page, live_server, ward_a):
     olena, iryna = row(page, "PP-1"), row(page, "PP-2")
     expect(iryna.locator('[data-block="review_required"]')).to_be_visible()
 
+    # Enter in a row's field posts nothing (the one form's default button is disabled),
+    # so it can never record the first row's dose by accident
+    at_row = page.url
+    olena.get_by_label("Reason").fill("typed, then Enter")
+    olena.get_by_label("Reason").press("Enter")
+    page.wait_for_timeout(300)
+    assert page.url == at_row
+    assert live_records(live_server.app, ward_a["PP-1"]) == []
+    assert live_records(live_server.app, ward_a["PP-2"]) == []
+    olena.get_by_label("Reason").fill("")
+
     # a plain POST, then a redirect back to the same round at her row
     olena.get_by_label("Outcome").select_option("given")
     olena.get_by_label("Witness").fill("clinician.a")
@@ -231,7 +243,7 @@ def test_the_same_pill_pass_without_javascript(no_js_page, live_server, ward_a):
     expect(page.locator(".flash-ok")).to_have_text("PP-1 Olena Kovalenko: given recorded.")
     expect(olena).to_have_class(re.compile(r"\bstatus-given\b"))
     expect(olena.locator(".recorded")).to_contain_text("given 12:00 by nurse.a, witness clinician.a")
-    expect(olena.locator("form")).to_have_count(0)
+    expect(olena.get_by_role("button", name="Record")).to_have_count(0)
     assert live_records(live_server.app, ward_a["PP-1"]) == [("given", "nurse.a", "clinician.a")]
 
     # the blocked patient: a forced "given" comes back as the review message, nothing written

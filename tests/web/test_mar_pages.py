@@ -1,5 +1,6 @@
 """The pill-pass page, the patient's MAR grid and the medication panel, as a
-nurse or clinician sees them (JavaScript off: plain forms, redirect to the row)."""
+nurse or clinician sees them (JavaScript off: one form around the table, each row's
+Record button posts that row, redirect to the row)."""
 from datetime import timedelta
 
 from sqlalchemy import event
@@ -27,6 +28,11 @@ def row(page, prison_number):
     return next(tr for tr in page.find_all("tr") if tr.get("data-prison-number") == prison_number)
 
 
+def dose_of(tr):
+    """A row's dose id, from its anchor id="dose-<id>"."""
+    return tr.get("id").removeprefix("dose-")
+
+
 def test_the_pill_pass_shows_who_is_due(app, world, logged_in):
     on_methadone(app, "PP-1")
     page = get(logged_in("nurse.a"), "/mar/pill-pass?date=2026-03-10")
@@ -36,9 +42,17 @@ def test_the_pill_pass_shows_who_is_due(app, world, logged_in):
     assert "Kovalenko, Olena" in tr.text and "Methadone oral solution 60 mg oral" in tr.text
     assert "08:00" in tr.text and "due" in tr.text
     assert "status-due" in tr.get("class")
-    form = tr.find("form")
-    assert form.find("select", name="outcome") is not None
-    assert form.find("input", name="witnessed_by").get("value") == "nurse.a"
+    dose_id = dose_of(tr)
+    assert tr.find("select", name=f"o{dose_id}").get("aria-label") == "Outcome"
+    witness = tr.find("input", name=f"w{dose_id}")
+    assert witness.get("value") == "nurse.a" and witness.parent.tag == "label"
+    assert "Witness" in witness.parent.text
+    assert tr.find("button", name="dose").get("value") == dose_id
+    # one form around the table: the CSRF token once, not once per row
+    form = page.by_id("pass-form")
+    assert form.find("table", id="pill-pass") is not None
+    assert len(form.find_all("input", name="csrf_token")) == 1
+    assert form.find("table", id="pill-pass").find("input", type="hidden") is None
     assert page.label_for("scan") == "Prison number (type or scan)"
     assert ("script", "src", "/static/pillpass.js") in page.assets()
 
@@ -47,9 +61,10 @@ def test_recording_without_javascript_comes_back_to_the_row(app, world, logged_i
     on_methadone(app, "PP-1")
     client = logged_in("nurse.a")
     page = get(client, "/mar/pill-pass?date=2026-03-10")
-    dose_id = row(page, "PP-1").get("data-dose-id")
-    resp = submit(client, page, {"outcome": "given", "witnessed_by": "clinician.a"},
-                  action=f"/mar/doses/{dose_id}/administration")
+    dose_id = dose_of(row(page, "PP-1"))
+    resp = submit(client, page, {"dose": dose_id, f"o{dose_id}": "given",
+                                 f"w{dose_id}": "clinician.a", f"r{dose_id}": "",
+                                 f"g{dose_id}": ""}, action="/mar/pill-pass/record")
     assert resp.status == 302
     assert location_path(resp.resp) == "/mar/pill-pass?date=2026-03-10"
     assert resp.resp.headers["Location"].endswith(f"#dose-{dose_id}")
@@ -57,7 +72,7 @@ def test_recording_without_javascript_comes_back_to_the_row(app, world, logged_i
     tr = row(page, "PP-1")
     assert "status-given" in tr.get("class"), page.flashes()
     assert "given 12:00 by nurse.a, witness clinician.a" in tr.text
-    assert tr.find("form") is None
+    assert tr.find("button") is None and tr.find("select") is None
     assert any("given recorded" in f for f in page.flashes())
 
 
@@ -65,8 +80,9 @@ def test_a_refused_record_without_reason_is_explained(app, world, logged_in):
     on_methadone(app, "PP-1")
     client = logged_in("nurse.a")
     page = get(client, "/mar/pill-pass?date=2026-03-10")
-    dose_id = row(page, "PP-1").get("data-dose-id")
-    resp = submit(client, page, {"outcome": "refused"}, action=f"/mar/doses/{dose_id}/administration")
+    dose_id = dose_of(row(page, "PP-1"))
+    resp = submit(client, page, {"dose": dose_id, f"o{dose_id}": "refused"},
+                  action="/mar/pill-pass/record")
     assert resp.status == 302 and resp.resp.headers["Location"].endswith(f"#dose-{dose_id}")
     page = get(client, "/mar/pill-pass?date=2026-03-10")
     assert any("reason" in f for f in page.flashes())
@@ -93,11 +109,20 @@ def test_blocked_and_absent_patients_are_shown_before_the_nurse_acts(app, world,
         custody.record_event(SYSTEM, db.session.get(Patient, absent_id),
                              {"type": "court_out", "occurred_at": NOW}, now=NOW)
         db.session.commit()
-    page = get(logged_in("nurse.a"), "/mar/pill-pass?date=2026-03-10")
+    client = logged_in("nurse.a")
+    page = get(client, "/mar/pill-pass?date=2026-03-10")
     blocked = row(page, "PP-1")
     assert "Review required" in blocked.text
     given = blocked.find("option", value="given")
     assert given.has("disabled")
+    # a forced "given" (a stale or tampered page) is refused by the server all the same
+    dose_id = dose_of(blocked)
+    resp = submit(client, page, {"dose": dose_id, f"o{dose_id}": "given",
+                                 f"w{dose_id}": "clinician.a"}, action="/mar/pill-pass/record")
+    assert resp.status == 302 and resp.resp.headers["Location"].endswith(f"#dose-{dose_id}")
+    assert any("review" in f.lower() for f in get(client, "/mar/pill-pass?date=2026-03-10").flashes())
+    with app.app_context():
+        assert db.session.query(DoseAdministration).count() == 0
     away = row(page, "PP-2")
     assert "Absent: at court" in away.text and "is-absent" in away.get("class")
 
