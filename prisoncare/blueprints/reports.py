@@ -3,7 +3,7 @@ as server-drawn SVG charts, each with its table and CSV link; the episodes behin
 a figure and one episode's cause chain. Same service calls as the API."""
 from datetime import date
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user
 
 from .. import clock
@@ -34,6 +34,8 @@ def _args():
     for name in service.FILTERS:
         if request.args.get(name):
             args[name] = request.args[name]
+    if request.args.get("figure") in ("interruptions", "missed_doses"):
+        args["figure"] = request.args["figure"]
     return args
 
 
@@ -87,8 +89,10 @@ def episodes():
     rows, total = service.read_episodes(current_user, _args(), limit=PAGE_SIZE, offset=offset,
                                         now=clock.now())
     back = {k: v for k, v in request.args.items() if k in ("from", "to", "facility")}
+    csv_args = {k: v for k, v in request.args.items() if k != "offset"}
     page = render_template("reports/episodes.html", rows=rows, total=total, offset=offset,
-                           page_size=PAGE_SIZE, args=request.args, back=back)
+                           page_size=PAGE_SIZE, args=request.args, back=back,
+                           csv_url=url_for("api_reports.episodes", format="csv", **csv_args))
     db.session.commit()
     return page
 
