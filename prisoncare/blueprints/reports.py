@@ -42,8 +42,11 @@ def _args():
 def _charts(report, indicators):
     groups = report["group_by"]
     label = (lambda r: " · ".join(str(r[g]) for g in groups)) if groups else (lambda r: "all")
-    rate = bar_chart("Interruptions per 100 person-days",
-                     [(label(r), r["rate_per_100_person_days"]) for r in report["items"]])
+    if "cause" in groups:     # no rate per cause: every cause shares the person-days
+        rate = bar_chart("Interruptions", [(label(r), r["interruptions"]) for r in report["items"]])
+    else:
+        rate = bar_chart("Interruptions per 100 person-days",
+                         [(label(r), r["rate_per_100_person_days"]) for r in report["items"]])
     out = {}
     for item in indicators["items"]:
         bars = [(" · ".join(str(r[g]) for g in indicators["group_by"]), r["value"])
