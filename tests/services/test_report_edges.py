@@ -101,3 +101,13 @@ def test_an_appointment_still_to_come_is_not_judged(people):
     wide = Scope(date(2026, 2, 20), date(2026, 3, 9), None)
     a = table(indicator_rows(wide, ("sex",), mar(10, 10)))["first_appointment_attended"]
     assert (a["numerator"], a["denominator"], a["value"]) == (1, 1, 100.0)
+
+
+def test_by_month_an_episode_s_missed_doses_fall_in_each_dose_s_month(people):
+    # 20 Feb-8 Mar: X3's episode A (27 Feb-2 Mar) started in February, 2 doses in each
+    # month; March: 4 started (P2, N1, T1, X3 B), missed 2 + 1 + 2 + 2 = 7 with X3 A's
+    wide = Scope(date(2026, 2, 20), date(2026, 3, 8), None)
+    rows = {r["month"]: (r["interruptions"], r["missed_doses"])
+            for r in interruption_rows(wide, ("month",))}
+    assert rows == {"2026-02": (1, 2), "2026-03": (4, 7)}
+    assert interruption_rows(wide, ())[0]["missed_doses"] == 9

@@ -18,7 +18,7 @@ person-days x 100.
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select, union
 
 from ... import audit
 from ...extensions import db
@@ -27,7 +27,7 @@ from ...models.interruptions import InterruptionEpisode
 from ...models.medication import MedicationOrder, ScheduledDose
 from ...models.patients import Patient
 from ...rules.reports import REPORT_PROGRAMMES, definitions, rate_per_100
-from .population import person_days, segments
+from .population import _instant_after, _instant_before, person_days, segments
 from .sql import Dialect, age_band_expr
 
 FIGURES = ("interruptions", "missed_doses", "person_days_on_treatment", "rate_per_100_person_days")
@@ -58,27 +58,44 @@ def _episode_dims(d: Dialect, scope: Scope, groups, month_of=None):
     return dims, seg
 
 
-def _episodes_query(d: Dialect, scope: Scope, groups, *columns, filters=None, doses=False):
-    """The episodes started in the period; with `doses`, instead the missed doses of
-    the period joined to the episode they belong to (month: the dose's)."""
+def _inside(d: Dialect, scope: Scope, by_month: bool):
+    """The episode lies wholly in the period (and in one month, when grouped by
+    month): its stored missed doses are the period's, no dose need be read."""
+    ie = InterruptionEpisode
+    clause = and_(ie.start_on >= scope.first, ie.end_on.is_not(None), ie.end_on <= scope.last)
+    return and_(clause, d.month(ie.start_on) == d.month(ie.end_on)) if by_month else clause
+
+
+def _episodes_query(d: Dialect, scope: Scope, groups, *columns, filters=None, doses=None):
+    """The episodes started in the period; with `doses` "inside", the episodes wholly
+    in it (see _inside); with "crossing", the missed doses due in the period (column
+    `dose_id`) of the other episodes touching it, joined to their episode (month:
+    the dose's)."""
     ie = InterruptionEpisode
     sd, o = ScheduledDose, MedicationOrder
-    dims, seg = _episode_dims(d, scope, set(groups) | set(filters or {}),
-                              sd.local_date if doses else None)
+    wanted = set(groups) | set(filters or {})
+    crossing = doses == "crossing"
+    dims, seg = _episode_dims(d, scope, wanted, sd.local_date if crossing else None)
+    if crossing:
+        columns = (*columns, sd.id.label("dose_id"))
     query = (select(*[dims[g].label(g) for g in groups], *columns)
              .select_from(ie)
              .join(Patient, Patient.id == ie.patient_id)
              .join(Facility, Facility.id == ie.facility_id)
              .where(ie.programme.in_(REPORT_PROGRAMMES)))
-    if doses:
+    if doses is None:
+        query = query.where(ie.start_on >= scope.first, ie.start_on <= scope.last)
+    else:
+        inside = _inside(d, scope, "month" in wanted)
+        query = query.where(ie.start_on <= scope.last,
+                            (ie.end_on.is_(None)) | (ie.end_on >= scope.first),
+                            ~inside if crossing else inside)
+    if crossing:
         query = (query.join(sd, (sd.patient_id == ie.patient_id) & (sd.local_date >= ie.start_on)
                             & (sd.local_date <= func.coalesce(ie.end_on, d.day(scope.last))))
                  .join(o, (o.id == sd.order_id) & (o.programme == ie.programme))
                  .where(sd.local_date >= scope.first, sd.local_date <= scope.last,
-                        sd.status.in_(MISSED), ie.start_on <= scope.last,
-                        (ie.end_on.is_(None)) | (ie.end_on >= scope.first)))
-    else:
-        query = query.where(ie.start_on >= scope.first, ie.start_on <= scope.last)
+                        sd.status.in_(MISSED), *_due_between(scope)))
     if seg is not None:
         query = query.outerjoin(seg, (seg.c.patient_id == ie.patient_id)
                                 & (seg.c.start_day <= ie.start_on) & (seg.c.end_day >= ie.start_on))
@@ -95,19 +112,43 @@ def interruption_rows(scope: Scope, groups) -> list[dict]:
     return _compute(scope, groups)[0]
 
 
-def _count(d, scope, groups, column, *, doses) -> dict:
-    inner = _episodes_query(d, scope, groups, column.label("counted"), doses=doses).subquery()
+def _due_between(scope: Scope):
+    """A due-instant bound around the period's local days (any time zone's)."""
+    sd = ScheduledDose
+    return (sd.due_at >= _instant_before(scope.first), sd.due_at < _instant_after(scope.last))
+
+
+def _count(d, scope, groups) -> dict:
+    """Interruptions: the episodes started in the period."""
+    inner = _episodes_query(d, scope, groups, InterruptionEpisode.id.label("counted")).subquery()
     keys = [inner.c[g] for g in groups]
     return {tuple(r[:len(groups)]): int(r[-1]) for r in db.session.execute(
         select(*keys, func.count(inner.c.counted)).group_by(*keys))}
+
+
+def _missed(d, scope, groups) -> dict:
+    """Missed doses due in the period: the stored count of the episodes wholly in
+    it, plus those read from the doses of the episodes crossing its start, its
+    end (or a month's end, by month). A few hundred episodes cross: most of the
+    year's millions of doses are never read."""
+    out: dict = {}
+    ie = InterruptionEpisode
+    inside = _episodes_query(d, scope, groups, ie.missed_doses.label("n"), doses="inside").subquery()
+    crossing = _episodes_query(d, scope, groups, doses="crossing").subquery()
+    for inner, amount in ((inside, func.sum(inside.c.n)), (crossing, func.count(crossing.c.dose_id))):
+        keys = [inner.c[g] for g in groups]
+        for r in db.session.execute(select(*keys, amount).group_by(*keys)):
+            key = tuple(r[:len(groups)])
+            out[key] = out.get(key, 0) + int(r[-1] or 0)
+    return {k: v for k, v in out.items() if v}
 
 
 def _compute(scope: Scope, groups) -> tuple[list[dict], int, int]:
     """The rows, and the person-days of the whole scope: counted per programme (the
     rate's denominator) and once per person and day (two programmes on a day: one)."""
     d = Dialect()
-    episodes = _count(d, scope, groups, InterruptionEpisode.id, doses=False)
-    missed = _count(d, scope, groups, ScheduledDose.id, doses=True)
+    episodes = _count(d, scope, groups)
+    missed = _missed(d, scope, groups)
     days_groups = tuple(g for g in groups if g != "cause")
     days = person_days(d, scope.first, scope.last, days_groups, scope.facility_ids,
                        definitions().age_bands)
@@ -150,14 +191,22 @@ def episodes_behind(actor, scope: Scope, filters: dict, *, limit, offset, now,
     the episodes started in the period; missed_doses: those with a missed dose
     due in the period (whenever they started). `limit` None: every one."""
     d = Dialect()
-    ie, sd = InterruptionEpisode, ScheduledDose
+    ie = InterruptionEpisode
     doses = figure == "missed_doses"
-    columns = (ie.id, sd.id.label("dose_id")) if doses else (ie.id,)
-    query = _episodes_query(d, scope, (), *columns, filters=filters, doses=doses).subquery()
     in_period = {}
-    if doses:     # how many of each one's missed doses the figure counted
-        in_period = dict(db.session.execute(
-            select(query.c.id, func.count(query.c.dose_id)).group_by(query.c.id)).all())
+    if doses:     # the episodes behind the missed doses, and how many each counted
+        inside = _episodes_query(d, scope, (), ie.id, ie.missed_doses.label("n"), filters=filters,
+                                 doses="inside").subquery()
+        crossing = _episodes_query(d, scope, (), ie.id, filters=filters,
+                                   doses="crossing").subquery()
+        in_period = dict(db.session.execute(select(inside.c.id, inside.c.n)
+                                            .where(inside.c.n > 0)).all())
+        in_period.update(db.session.execute(
+            select(crossing.c.id, func.count(crossing.c.dose_id)).group_by(crossing.c.id)).all())
+        query = union(select(inside.c.id).where(inside.c.n > 0),
+                      select(crossing.c.id)).subquery()
+    else:
+        query = _episodes_query(d, scope, (), ie.id, filters=filters).subquery()
     ids = select(query.c.id).distinct()
     total = db.session.scalar(select(func.count()).select_from(ids.subquery()))
     page = (select(ie, Patient.sex, Patient.date_of_birth, Facility.code)
@@ -185,7 +234,7 @@ def _missed_in_period(d, scope: Scope, episode_ids) -> dict:
             .join(sd, (sd.patient_id == ie.patient_id) & (sd.local_date >= ie.start_on)
                   & (sd.local_date <= func.coalesce(ie.end_on, d.day(scope.last))))
             .join(o, (o.id == sd.order_id) & (o.programme == ie.programme))
-            .where(ie.id.in_(ids[i:i + 2000]), sd.status.in_(MISSED),
+            .where(ie.id.in_(ids[i:i + 2000]), sd.status.in_(MISSED), *_due_between(scope),
                    sd.local_date >= scope.first, sd.local_date <= scope.last)
             .group_by(ie.id)).all())
     return out
