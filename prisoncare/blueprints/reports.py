@@ -3,7 +3,7 @@ as server-drawn SVG charts, each with its table and CSV link; the episodes behin
 a figure and one episode's cause chain. Same service calls as the API."""
 from datetime import date
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user
 
 from .. import clock
@@ -34,14 +34,19 @@ def _args():
     for name in service.FILTERS:
         if request.args.get(name):
             args[name] = request.args[name]
+    if request.args.get("figure") in ("interruptions", "missed_doses"):
+        args["figure"] = request.args["figure"]
     return args
 
 
 def _charts(report, indicators):
     groups = report["group_by"]
     label = (lambda r: " · ".join(str(r[g]) for g in groups)) if groups else (lambda r: "all")
-    rate = bar_chart("Interruptions per 100 person-days",
-                     [(label(r), r["rate_per_100_person_days"]) for r in report["items"]])
+    if "cause" in groups:     # no rate per cause: every cause shares the person-days
+        rate = bar_chart("Interruptions", [(label(r), r["interruptions"]) for r in report["items"]])
+    else:
+        rate = bar_chart("Interruptions per 100 person-days",
+                         [(label(r), r["rate_per_100_person_days"]) for r in report["items"]])
     out = {}
     for item in indicators["items"]:
         bars = [(" · ".join(str(r[g]) for g in indicators["group_by"]), r["value"])
@@ -87,8 +92,10 @@ def episodes():
     rows, total = service.read_episodes(current_user, _args(), limit=PAGE_SIZE, offset=offset,
                                         now=clock.now())
     back = {k: v for k, v in request.args.items() if k in ("from", "to", "facility")}
+    csv_args = {k: v for k, v in request.args.items() if k != "offset"}
     page = render_template("reports/episodes.html", rows=rows, total=total, offset=offset,
-                           page_size=PAGE_SIZE, args=request.args, back=back)
+                           page_size=PAGE_SIZE, args=request.args, back=back,
+                           csv_url=url_for("api_reports.episodes", format="csv", **csv_args))
     db.session.commit()
     return page
 

@@ -45,6 +45,7 @@ class Indicator:
     source: str
     bands: Bands | None = None
     bands_confidence: str | None = None
+    guide_note: str | None = None    # how the measure differs from the technical guide's
 
 
 @dataclass(frozen=True)
@@ -142,5 +143,7 @@ def indicators_markdown(defs: Definitions | None = None) -> str:
         if i.bands:
             lines.append(f"  Bands: low below {i.bands.low_below:g} %, high above "
                          f"{i.bands.high_above:g} %, medium between. Confidence: {i.bands_confidence}")
+        if i.guide_note:
+            lines.append(f"  Against the guide: {i.guide_note}")
         lines.append(f"  Source: {i.source}")
     return "\n".join(lines) + "\n"

@@ -32,6 +32,12 @@ class EpisodeArgs(ListArgs):
     programme = fields.String()
     cause = fields.String()
     month = fields.String(validate=validate.Regexp(r"^\d{4}-\d{2}$"), metadata={"description": "YYYY-MM"})
+    figure = fields.String(validate=validate.OneOf(("interruptions", "missed_doses")), metadata={
+        "description": "interruptions (default): the episodes started in the period; "
+                       "missed_doses: the episodes with a missed dose due in the period"})
+    format = fields.String(validate=validate.OneOf(FORMATS),
+                           metadata={"description": "csv: every row as CSV, unpaged "
+                                                    "(or Accept: text/csv)"})
 
 
 class InterruptionRowSchema(Schema):
@@ -44,14 +50,20 @@ class InterruptionRowSchema(Schema):
     cause = fields.String()
     interruptions = fields.Integer(required=True)
     missed_doses = fields.Integer(required=True)
-    person_days_on_treatment = fields.Integer(required=True)
+    person_days_on_treatment = fields.Integer(
+        allow_none=True, required=True,
+        metadata={"description": "Person-days on treatment, counted per programme; null in a "
+                                 "grouping by cause (see the totals)."})
     rate_per_100_person_days = fields.Float(allow_none=True, required=True)
 
 
 class TotalsSchema(Schema):
     interruptions = fields.Integer()
     missed_doses = fields.Integer()
-    person_days_on_treatment = fields.Integer()
+    person_days_on_treatment = fields.Integer(
+        metadata={"description": "Counted per programme: the rate's denominator."})
+    person_days_any_treatment = fields.Integer(
+        metadata={"description": "Each person and day once, whatever the programmes."})
     rate_per_100_person_days = fields.Float(allow_none=True)
 
 
@@ -72,6 +84,11 @@ class FigureSchema(Schema):
     denominator = fields.Integer()
     value = fields.Float(allow_none=True)
     level = fields.String(allow_none=True, metadata={"description": "low | medium | high (guide bands)"})
+    outstanding = fields.Integer(metadata={
+        "description": "Medians only: how many had no response / first dose by the period end "
+                       "(left out of the median, which is over `denominator`)."})
+    outstanding_percent = fields.Float(allow_none=True, metadata={
+        "description": "Medians only: outstanding / (denominator + outstanding), in percent."})
 
 
 class BandsSchema(Schema):
@@ -89,6 +106,9 @@ class IndicatorSchema(Schema):
     period = fields.String()
     source = fields.String()
     bands = fields.Nested(BandsSchema, allow_none=True)
+    guide_note = fields.String(allow_none=True, metadata={
+        "description": "How the measure differs from the technical guide's, and why a band is "
+                       "or is not shown."})
     rows = fields.List(fields.Nested(FigureSchema))
     total = fields.Nested(FigureSchema)
 
@@ -115,6 +135,8 @@ class EpisodeRowSchema(Schema):
     length_days = fields.Integer()
     missed_days = fields.Integer()
     missed_doses = fields.Integer()
+    missed_doses_in_period = fields.Integer(metadata={
+        "description": "Of its missed doses, those due in the period (what the report counts)"})
     held_days = fields.Integer()
     cause_days = fields.Dict(keys=fields.String(), values=fields.Integer())
 

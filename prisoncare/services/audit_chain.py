@@ -110,3 +110,10 @@ def verify(*, now=None, grace: timedelta = GRACE) -> Verification:
         result.unsealed = db.session.scalar(select(func.count()).select_from(AuditEntry).where(
             AuditEntry.chain_seq.is_(None), AuditEntry.at < now - 2 * grace)) or 0
     return result
+
+
+def unsealed_count() -> int:
+    """Entries not yet in the chain (written within the grace period, or waiting
+    for the sealer)."""
+    return db.session.scalar(select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.chain_seq.is_(None))) or 0

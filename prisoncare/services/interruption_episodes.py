@@ -17,6 +17,13 @@ changed for would be recomputed to what is stored.
 A released patient's episodes stop at her release: an episode going on then is
 closed on the release day (or the day after a release from court, counted as
 `release_without_supply`: nothing was handed over).
+
+An episode's facility is the one responsible when it began, not where she is now:
+the facility of its first lost dose (a dose stays with the facility that scheduled
+it; only doses still due move on arrival), so an interruption in transit is the
+sending facility's; an intake gap with no dose yet is the admitting facility's.
+It is computed from the record each time, so it is the same at every recompute
+(and the report, which groups by it, does not move an episode after a transfer).
 """
 from collections import defaultdict
 from dataclasses import dataclass
@@ -48,6 +55,7 @@ class _Pair:
     programme: str
     from_day: date
     intake_due_on: date | None = None
+    intake_facility_id: int | None = None
 
 
 def _candidates(session, window_start: date, programmes, now, intake_days,
@@ -69,11 +77,11 @@ def _candidates_of(session, window_start, programmes, now, intake_days, patient_
     def only(query, column):
         return query if patient_ids is None else query.where(column.in_(patient_ids))
 
-    def add(pid, prog, day, intake=None):
+    def add(pid, prog, day, intake=None, admitted_to=None):
         pair = pairs.setdefault((pid, prog), _Pair(pid, prog, window_start))
         pair.from_day = min(pair.from_day, day)
         if intake is not None:
-            pair.intake_due_on = intake
+            pair.intake_due_on, pair.intake_facility_id = intake, admitted_to
     for pid, prog in [] if only_intake else session.execute(only(
             select(ScheduledDose.patient_id, MedicationOrder.programme).distinct()
             .join(MedicationOrder, ScheduledDose.order_id == MedicationOrder.id)
@@ -89,9 +97,10 @@ def _candidates_of(session, window_start, programmes, now, intake_days, patient_
             .group_by(InterruptionEpisode.patient_id, InterruptionEpisode.programme),
             InterruptionEpisode.patient_id)):
         add(pid, prog, first)
-    for pid, prog, admitted_at, last_dose_at, tz in session.execute(only(
+    for pid, prog, admitted_at, last_dose_at, tz, admitted_to in session.execute(only(
             select(CommunityMedication.patient_id, CommunityMedication.programme,
-                   CustodyEpisode.admitted_at, CommunityMedication.last_dose_at, Facility.timezone)
+                   CustodyEpisode.admitted_at, CommunityMedication.last_dose_at, Facility.timezone,
+                   CustodyEpisode.facility_id)
             .join(CustodyEpisode, CommunityMedication.episode_id == CustodyEpisode.id)
             .join(Facility, CustodyEpisode.facility_id == Facility.id)
             .where(CustodyEpisode.released_at.is_(None),
@@ -99,7 +108,7 @@ def _candidates_of(session, window_start, programmes, now, intake_days, patient_
                    CommunityMedication.programme.in_([p for p in CONTINUED if p in programmes]))
             .order_by(CommunityMedication.id), CommunityMedication.patient_id)):
         due_on = intake_due_on(admitted_at, last_dose_at, tz)
-        add(pid, prog, due_on, due_on)
+        add(pid, prog, due_on, due_on, admitted_to)
     return pairs
 
 
@@ -140,7 +149,8 @@ def _patients(session, ids) -> dict:
 
 
 def _doses(session, pairs: dict, window_start: date) -> dict:
-    """(patient, programme) -> [(due_at, local_date, status, drug, cause, event id)]."""
+    """(patient, programme) -> [(due_at, local_date, status, drug, cause, event id,
+    facility id)]."""
     out: dict[tuple, list] = defaultdict(list)
     early: dict[int, date] = {}   # per patient, the earliest day one of her pairs needs
     for p in pairs.values():
@@ -150,7 +160,7 @@ def _doses(session, pairs: dict, window_start: date) -> dict:
     def read(ids, first, last=None):
         query = (select(ScheduledDose.patient_id, MedicationOrder.programme, ScheduledDose.due_at,
                         ScheduledDose.local_date, ScheduledDose.status, MedicationOrder.drug,
-                        DoseMark.cause, DoseMark.custody_event_id)
+                        DoseMark.cause, DoseMark.custody_event_id, ScheduledDose.facility_id)
                  .join(MedicationOrder, ScheduledDose.order_id == MedicationOrder.id)
                  .outerjoin(DoseMark, DoseMark.dose_id == ScheduledDose.id)
                  .where(ScheduledDose.patient_id.in_(ids), ScheduledDose.local_date >= first))
@@ -171,7 +181,7 @@ def _doses(session, pairs: dict, window_start: date) -> dict:
 
 def _records(doses, released_at):
     records, marks = [], {}
-    for due_at, on, status, _drug, cause, event_id in doses:
+    for due_at, on, status, _drug, cause, event_id, _facility in doses:
         if released_at is not None and due_at > released_at:
             continue   # after her release: not a dose she could have had here
         custody = cause if cause in ("court", "hospital", "transfer") else None
@@ -199,6 +209,7 @@ def _compute(pair: _Pair, doses, facts, now):
     family = dosing_guards.drug_family(drugs[-1]) if drugs and pair.programme == "ost" else None
     out = []
     for ep in episodes:
+        responsible = _facility_at_start(ep.start_on, doses, released_at, pair, fac_id)
         end_on = ep.end_on if ep.end_on is not None or gone_on is None else today
         event_id = next((e for on in sorted(marks) if ep.start_on <= on <= (end_on or today)
                          for _at, cause, e in sorted(marks[on], key=lambda m: m[0])
@@ -207,8 +218,21 @@ def _compute(pair: _Pair, doses, facts, now):
                         missed_days=ep.missed_days, missed_doses=ep.missed_doses,
                         held_days=ep.held_days, cause=ep.cause,
                         cause_days={c: n for c, n in ep.cause_days},
-                        cause_event_id=event_id, drug_family=family, facility_id=fac_id))
+                        cause_event_id=event_id, drug_family=family, facility_id=responsible))
     return out
+
+
+def _facility_at_start(start_on, doses, released_at, pair: _Pair, current):
+    """The facility responsible when the episode began: that of its first lost dose;
+    for an intake gap with none, the admitting facility; else where she is now."""
+    lost = [(d[0], d[6]) for d in doses if d[1] >= start_on and d[2] in LOST
+            and d[6] is not None and (released_at is None or d[0] <= released_at)]
+    if lost:
+        return min(lost, key=lambda d: d[0])[1]
+    if pair.intake_due_on is not None and pair.intake_facility_id is not None \
+            and start_on <= pair.intake_due_on:
+        return pair.intake_facility_id
+    return current
 
 
 def _overlaps(a: dict, b: InterruptionEpisode, today: date) -> bool:

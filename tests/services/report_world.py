@@ -14,7 +14,8 @@ People
      sentenced 6 March 07:00 UTC; community methadone (last dose 3 March 05:00 UTC);
      OST order from 3 March 09:00 UTC, daily 12:00 Kyiv (10:00 UTC).
      3, 4, 5, 7, 8 March given; 6 March refused -> episode 6 March, cause refusal,
-     1 missed dose (sentenced by then); 9 March held (a verified hold: no episode).
+     1 missed dose (sentenced by then); 9 March held by a clinician (a verified hold:
+     no episode, not in dose coverage).
      Intake: completed at 08:30 on admission day (IN-09 declined, everything else
      not applicable).
   M1 male, born 1980-06-01 (45: 45-54), FAC-B, admitted 1 March 09:00 UTC pretrial;
@@ -36,29 +37,33 @@ Interruption report
   all: 3 interruptions, 4 missed doses, 25 person-days, 12.0 per 100
   female: 2, 2, 16 -> 12.5        male: 1, 2, 9 -> 11.11
   pretrial: 2 (W1, M1), 3, 21 -> 9.52   sentenced: 1 (W2), 1, 4 -> 25.0
-  by cause: court 1, refusal 1, documentation_gap 1, each against 25 -> 4.0
+  by cause: court 1, refusal 1, documentation_gap 1 (no person-days per cause: the
+    totals have the 25)
 
 Indicators (period 1-9 March; coverage on 9 March)
   continuation_at_intake: W1 21 h, W2 2 h, M1 9 h after admission -> female 2/2, male 1/1,
-    all 3/3 = 100.0; hours_to_first_dose median: female 11.5, male 9.0, all 9.0.
+    all 3/3 = 100.0; hours_to_first_dose median: female 11.5, male 9.0, all 9.0 (none
+    outstanding).
   dose_coverage (held excluded): W1 7/8, W2 5/6 -> female 12/14 = 85.7; M1 7/9 = 77.8;
     all 19/23 = 82.6.
   interruption_rate: female 2/16 -> 12.5, male 1/9 -> 11.11, all 3/25 -> 12.0.
   intake_checklist_24h: 4 intake checklists (R1's admission is before the period:
     3 in the period); W2's completed within 24 hours -> female 1/2 = 50.0, male 0/1 = 0.0,
     all 1/3 = 33.3.
-  alert_response_hours: one alert (W1's court alert) acknowledged 3 hours after it
-    opened -> female 3.0 (n 1); no response by men -> no row value.
+  alert_response_hours: 13 alerts opened 1-9 March (women 10, men 3); one (W1's court
+    alert) acknowledged 3 hours after it opened -> female 3.0 (n 1, 9 outstanding =
+    90.0 %); men no median (n 0, 3 outstanding = 100.0 %); all 3.0 (n 1, 12 = 92.3 %).
   release_plan_finalized: R1's plan finalized before her release -> female 1/1 = 100.0;
     naloxone_issued: R1 (opioid use in the plan) -> 1/1 = 100.0.
-  first_appointment_attended: OST attended, HIV not (yet) -> female 1/2 = 50.0.
+  first_appointment_attended: the OST (9 March) and HIV (11 March) appointments' 7-day
+    follow-up windows end after 9 March: not judged yet -> no figure (0/0).
   ost_coverage (9 March): W1, W2 dependent and on OST; M1 dependent, no OST ->
     female 2/2 = 100.0 high, male 0/1 = 0.0 low, all 2/3 = 66.7 high.
-  art_coverage: W1 positive, no ART -> female 0/1 = 0.0 low; M1 community ART and on
-    ART -> male 1/1 = 100.0 high; all 1/2 = 50.0 medium.
+  art_coverage: W1 positive, no ART -> female 0/1 = 0.0; M1 community ART and on
+    ART -> male 1/1 = 100.0; all 1/2 = 50.0 (no guide band: see its guide_note).
   hiv_test_offered: W1 accepted, W2 declined, M1 not asked -> female 2/2, male 0/1,
-    all 2/3 = 66.7; hiv_test_accepted: female 1/2 = 50.0 medium, male 0/1 = 0.0 low,
-    all 1/3 = 33.3 low.
+    all 2/3 = 66.7; hiv_test_accepted: female 1/2 = 50.0, male 0/1 = 0.0, all 1/3 = 33.3
+    (no guide band).
 """
 from datetime import date, timedelta
 
@@ -206,7 +211,7 @@ def build_report_world():
             _record(w1_ost, day)
         if w2 is not None:
             outcome = {6: "refused", 9: "held"}.get(day, "given")
-            _record(w2_ost, day, outcome)
+            _record(w2_ost, day, outcome, who="clinician.a" if outcome == "held" else "nurse.a")
         clock.set_now(at(day, 19, 30))
         if day not in (7, 8):
             _record(m1_art, day, who="nurse.b")

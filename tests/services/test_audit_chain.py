@@ -91,3 +91,33 @@ def test_the_audit_verify_command(app, flask):
     result = flask("audit", "verify")
     assert result.exit_code == 1 and "BROKEN: entry #" in result.output
     assert clock.now() == NOW
+
+
+def test_verify_seals_what_is_waiting_first_and_counts_what_is_not_sealed(app, flask):
+    with app.app_context():
+        for i in range(3):      # past the 5-minute grace period at NOW
+            audit.record(None, "patient.read", entity_id=i, at=NOW - timedelta(minutes=20 - i))
+        audit.record(None, "patient.read", at=NOW - timedelta(minutes=1))   # too recent
+        db.session.commit()
+    result = flask("audit", "verify")
+    assert result.exit_code == 0, result.output
+    assert "sealed 3 entries first" in result.output
+    assert "1 entries not yet sealed" in result.output
+    assert "3 entries checked, chain intact" in result.output
+
+
+def test_verify_exits_non_zero_on_a_broken_chain_and_does_not_seal_onto_it(app, flask):
+    with app.app_context():
+        write_entries()
+    flask("audit", "seal", "--now", LATER.isoformat())
+    with app.app_context():
+        audit.record(None, "patient.read", at=NOW - timedelta(minutes=30))   # waiting
+        db.session.commit()
+        sql("DELETE FROM audit_entry WHERE chain_seq = 2")
+    result = flask("audit", "verify")
+    assert result.exit_code == 1 and "chain BROKEN" in result.output
+    assert "entries 2..2 of the chain are missing" in result.output
+    assert "sealed" not in result.output.split("entries not yet sealed")[0]
+    with app.app_context():
+        assert audit_chain.unsealed_count() == 1     # not linked onto the broken chain
+    assert flask("audit", "verify", "--no-seal").exit_code == 1

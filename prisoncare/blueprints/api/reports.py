@@ -53,10 +53,15 @@ def interruptions(args):
 @errors(blp, 401, 403, 404, 422)
 def episodes(args):
     """The episodes behind one figure of the report: the same period and facility,
-    and one value for any of the groups."""
-    rows, total = service.read_episodes(current_user, args, limit=args["limit"],
-                                        offset=args["offset"], now=clock.now())
+    and one value for any of the groups; `figure=missed_doses` for the missed
+    doses' episodes. CSV (every row, unpaged) with `format=csv` or Accept."""
+    as_csv = wants_csv(args)
+    rows, total = service.read_episodes(current_user, args,
+                                        limit=None if as_csv else args["limit"],
+                                        offset=0 if as_csv else args["offset"], now=clock.now())
     db.session.commit()
+    if as_csv:
+        return csv_response(export.episodes_csv(rows), "episodes")
     return {"items": rows, "total": total}
 
 

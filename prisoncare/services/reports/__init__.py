@@ -66,7 +66,8 @@ def read_episodes(actor, args: dict, *, limit, offset, now):
     from .interruptions import episodes_behind
     scope = scope_for(actor, *_period(args, now), args.get("facility"))
     filters = {k: args[k] for k in FILTERS if args.get(k)}
-    return episodes_behind(actor, scope, filters, limit=limit, offset=offset, now=now)
+    return episodes_behind(actor, scope, filters, limit=limit, offset=offset, now=now,
+                           figure=args.get("figure") or "interruptions")
 
 
 def _period(args, now):

@@ -34,7 +34,7 @@ def _interruption_measures(scope, groups):
 def measure_all(scope: Scope, groups, now) -> dict:
     """indicator id -> {group key: Measure}."""
     d = Dialect()
-    share, hours = measures.intake_continuation(d, scope, groups)
+    share, hours = measures.intake_continuation(d, scope, groups, now)
     offered, accepted = measures.hiv_testing(d, scope, groups)
     finalized, naloxone = _release_measures(d, scope, groups)
     return {
@@ -42,9 +42,9 @@ def measure_all(scope: Scope, groups, now) -> dict:
         "dose_coverage": measures.dose_coverage(d, scope, groups),
         "interruption_rate": _interruption_measures(scope, groups),
         "intake_checklist_24h": measures.intake_within_24h(d, scope, groups, now),
-        "alert_response_hours": measures.alert_response(d, scope, groups),
+        "alert_response_hours": measures.alert_response(d, scope, groups, now),
         "release_plan_finalized": finalized, "naloxone_issued": naloxone,
-        "first_appointment_attended": measures.appointments(d, scope, groups),
+        "first_appointment_attended": measures.appointments(d, scope, groups, now),
         "ost_coverage": measures.ost_coverage(d, scope, groups),
         "art_coverage": measures.art_coverage(d, scope, groups),
         "hiv_test_offered": offered, "hiv_test_accepted": accepted,
@@ -54,7 +54,9 @@ def measure_all(scope: Scope, groups, now) -> dict:
 def _figure(indicator, m: measures.Measure) -> dict:
     if indicator.unit == "hours":
         value = median(m.values)
-        out = {"numerator": None, "denominator": len(m.values), "value": value}
+        out = {"numerator": None, "denominator": len(m.values), "value": value,
+               "outstanding": m.outstanding,
+               "outstanding_percent": percent(m.outstanding, len(m.values) + m.outstanding)}
     elif indicator.unit == "percent":
         out = {"numerator": m.numerator, "denominator": m.denominator,
                "value": percent(m.numerator, m.denominator)}
@@ -71,6 +73,7 @@ def _total(by_group: dict) -> measures.Measure:
         total.numerator += m.numerator
         total.denominator += m.denominator
         total.values.extend(m.values)
+        total.outstanding += m.outstanding
     return total
 
 
@@ -91,6 +94,7 @@ def indicator_rows(scope: Scope, groups, now) -> list[dict]:
             "bands": ({"low_below": indicator.bands.low_below,
                        "high_above": indicator.bands.high_above,
                        "confidence": indicator.bands_confidence} if indicator.bands else None),
+            "guide_note": indicator.guide_note,
             "rows": rows, "total": _figure(indicator, _total(by_group))})
     return out
 

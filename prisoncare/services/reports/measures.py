@@ -5,6 +5,7 @@ Each function returns {group key: Measure}; a group key is (sex,) or
 (sex, facility code)."""
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import String, and_, case, cast, exists, func, select
 from sqlalchemy.orm import aliased
@@ -16,6 +17,8 @@ from ...models.intake import ChecklistAnswer, ChecklistInstance, CommunityMedica
 from ...models.medication import DoseAdministration, MedicationOrder, ScheduledDose
 from ...models.patients import CustodyEpisode, CustodyEvent, Patient
 from ...models.release import ReleaseFollowUp, ReleasePlan, ReleaseReferral
+from ...models.staff import UserRole
+from ...rules.reports import REPORT_PROGRAMMES
 from .population import segments
 
 DEPENDENCE = ("dependence_no_withdrawal", "withdrawal_treatment_started")
@@ -27,6 +30,15 @@ class Measure:
     numerator: int = 0
     denominator: int = 0
     values: list = field(default_factory=list)      # for medians
+    outstanding: int = 0     # for medians: those with no response / dose by the period end
+
+
+def period_end(scope, zone: str, now) -> datetime:
+    """The instant the period ends for a facility: the end of its last local day,
+    or now when that is still to come. Outcomes later than this are not counted,
+    so a past period's figures do not change."""
+    end = datetime.combine(scope.last + timedelta(days=1), time(0), ZoneInfo(zone or "UTC"))
+    return min(end.astimezone(timezone.utc), now)
 
 
 def _key_cols(groups, facility_code):
@@ -56,8 +68,10 @@ def _answered(item_id, values, instance_id):
         cast(a.answer, String).in_([f'"{v}"' for v in values])))
 
 
-def intake_continuation(d, scope, groups):
-    """Admissions x community OST/ART: first given dose within 24 h, and the hours."""
+def intake_continuation(d, scope, groups, now):
+    """Admissions x community OST/ART whose first 24 hours were over by the period
+    end: first given dose within 24 h; and the hours to it for those dosed by the
+    period end, the others counted as outstanding (never dosed by then)."""
     ce, cm = CustodyEpisode, CommunityMedication
     first_given = (select(func.min(DoseAdministration.administered_at))
                    .join(MedicationOrder, MedicationOrder.id == DoseAdministration.order_id)
@@ -69,34 +83,54 @@ def intake_continuation(d, scope, groups):
                           func.coalesce(ce.released_at, DoseAdministration.administered_at)
                           >= DoseAdministration.administered_at)
                    .correlate(ce, cm).scalar_subquery())
-    query = (select(*_key_cols(groups, Facility.code), ce.admitted_at, first_given)
+    query = (select(*_key_cols(groups, Facility.code), Facility.timezone, ce.admitted_at,
+                    first_given)
              .select_from(cm).join(ce, ce.id == cm.episode_id)
              .join(Patient, Patient.id == ce.patient_id).join(Facility, Facility.id == ce.facility_id)
              .where(cm.programme.in_(("ost", "art")),
                     _in_period(d, scope, ce.admitted_at, Facility.timezone))
-             .group_by(*_key_cols(groups, Facility.code), ce.id, ce.admitted_at, cm.programme,
-                       ce.patient_id, ce.released_at))
+             .group_by(*_key_cols(groups, Facility.code), Facility.timezone, ce.id, ce.admitted_at,
+                       cm.programme, ce.patient_id, ce.released_at))
     share, hours = {}, {}
-    for *key, admitted_at, given_at in db.session.execute(_scoped(query, scope, ce.facility_id)):
+    for *key, zone, admitted_at, given_at in db.session.execute(
+            _scoped(query, scope, ce.facility_id)):
         key = tuple(key)
+        end = period_end(scope, zone, now)
+        if admitted_at + timedelta(hours=24) > end:
+            continue            # her 24 hours were not over by the period end: not judged yet
         share.setdefault(key, Measure()).denominator += 1
         hours.setdefault(key, Measure())
-        if given_at is not None:
+        if given_at is not None and given_at <= end:
             waited = (given_at - admitted_at).total_seconds() / 3600
             hours[key].values.append(waited)
             share[key].numerator += waited <= 24
+        else:
+            hours[key].outstanding += 1
     return share, hours
 
 
+def verified_hold(dose_id):
+    """The dose's live record is a hold recorded by a clinician (the prescriber's
+    decision, with its reason); a hold recorded by anyone else is not verified."""
+    da, role = DoseAdministration, UserRole
+    return exists(select(da.id).join(role, role.user_id == da.recorded_by_id).where(
+        da.dose_id == dose_id, da.outcome == "held", da.voided_at.is_(None),
+        role.role == "clinician"))
+
+
 def dose_coverage(d, scope, groups):
-    """Summed per patient (and facility) first: one pass over the period's doses,
-    then a join of a few thousand rows to the patients."""
-    sd = ScheduledDose
-    counted = and_(sd.status != "held", sd.status != "due")
+    """Doses of the treatment programmes (OST, ART, TB, HCV; not PrEP or other),
+    summed per patient (and facility) first: one pass over the period's doses,
+    then a join of a few thousand rows to the patients. Verified holds and doses
+    not yet recorded (due) are left out; any other hold counts as not given."""
+    sd, o = ScheduledDose, MedicationOrder
+    counted = and_(sd.status != "due", ~and_(sd.status == "held", verified_hold(sd.id)))
     per_patient = (select(sd.patient_id, sd.facility_id,
                           func.sum(case((sd.status == "given", 1), else_=0)).label("given"),
                           func.sum(case((counted, 1), else_=0)).label("counted"))
-                   .where(sd.local_date >= scope.first, sd.local_date <= scope.last)
+                   .join(o, o.id == sd.order_id)
+                   .where(sd.local_date >= scope.first, sd.local_date <= scope.last,
+                          o.programme.in_(REPORT_PROGRAMMES))
                    .group_by(sd.patient_id, sd.facility_id))
     per_patient = _scoped(per_patient, scope, sd.facility_id).subquery("per_patient")
     keys = _key_cols(groups, Facility.code)
@@ -138,17 +172,24 @@ def hiv_testing(d, scope, groups):
     return offered, accepted
 
 
-def alert_response(d, scope, groups):
+def alert_response(d, scope, groups, now):
+    """Alerts opened in the period: the hours to the first response (acknowledgement,
+    or resolution without one) of those answered by the period end; the others
+    are counted as outstanding."""
     a = Alert
     response = func.coalesce(a.acknowledged_at, a.resolved_at)
-    query = (select(*_key_cols(groups, Facility.code), a.opened_at, response)
+    query = (select(*_key_cols(groups, Facility.code), Facility.timezone, a.opened_at, response)
              .select_from(a).join(Patient, Patient.id == a.patient_id)
              .join(Facility, Facility.id == a.facility_id)
-             .where(response.is_not(None), _in_period(d, scope, a.opened_at, Facility.timezone)))
+             .where(_in_period(d, scope, a.opened_at, Facility.timezone)))
     out = {}
-    for *key, opened_at, answered_at in db.session.execute(_scoped(query, scope, a.facility_id)):
-        out.setdefault(tuple(key), Measure()).values.append(
-            (answered_at - opened_at).total_seconds() / 3600)
+    for *key, zone, opened_at, answered_at in db.session.execute(
+            _scoped(query, scope, a.facility_id)):
+        m = out.setdefault(tuple(key), Measure())
+        if answered_at is not None and answered_at <= period_end(scope, zone, now):
+            m.values.append((answered_at - opened_at).total_seconds() / 3600)
+        else:
+            m.outstanding += 1
     return out
 
 
@@ -213,9 +254,14 @@ def releases(d, scope, groups):
     return db.session.execute(_scoped(query, scope, ev.facility_id)).all()
 
 
-def appointments(d, scope, groups):
+APPOINTMENT_FOLLOW_UP = timedelta(days=7)
+
+
+def appointments(d, scope, groups, now):
     """Referrals with a first appointment in the plans of the period's releases,
-    and whether the latest follow-up with that provider says attended."""
+    and whether the latest follow-up with that provider says attended; only the
+    appointments whose follow-up window (7 days after the appointment) was over
+    by the period end (its last day, or now): the others cannot be judged yet."""
     ev, plan, ref, fu = CustodyEvent, ReleasePlan, ReleaseReferral, ReleaseFollowUp
     later = aliased(ReleaseFollowUp)
     latest = (select(func.max(later.id)).where(later.plan_id == ref.plan_id,
@@ -229,6 +275,9 @@ def appointments(d, scope, groups):
              .join(Patient, Patient.id == ev.patient_id)
              .join(Facility, Facility.id == ev.facility_id)
              .where(ref.appointment_at.is_not(None),
+                    d.local_day(ref.appointment_at, Facility.timezone)
+                    <= d.day(scope.last - APPOINTMENT_FOLLOW_UP),
+                    ref.appointment_at <= now - APPOINTMENT_FOLLOW_UP,
                     _in_period(d, scope, ev.occurred_at, Facility.timezone))
              .group_by(*_key_cols(groups, Facility.code)))
     return _sum_rows(db.session.execute(_scoped(query, scope, ev.facility_id)), len(groups))

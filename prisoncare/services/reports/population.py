@@ -12,7 +12,10 @@ Person-days on treatment (programme P, period [from, to]): the days of the perio
 on which the person had an active order of P (started, and not yet ended,
 superseded or discontinued, at some moment of that day) while in a custody
 segment. Orders of one programme that overlap or touch (a new version replacing
-the old, two ART drugs) are merged first, so a day counts once per programme.
+the old, two ART drugs) are merged first, so a day counts once per programme:
+person-days on treatment are counted per programme (a day on OST and ART is two).
+The report's totals also give the person-days on any treatment, each person and
+day once (`distinct_people`), which is what "how many person-days" answers.
 A day of court, hospital or transfer is in custody and counts.
 """
 from datetime import date, datetime, timedelta, timezone
@@ -68,15 +71,18 @@ def segments(d: Dialect, first: date, last: date, facility_ids=None):
             .cte("segments").prefix_with("MATERIALIZED"))
 
 
-def treatment_islands(first: date, last: date, programmes=REPORT_PROGRAMMES):
+def treatment_islands(first: date, last: date, programmes=REPORT_PROGRAMMES,
+                      per_programme: bool = True):
     """Subquery: patient_id, programme, start_at, end_at (FAR: still active) of each
-    maximal run of overlapping or touching orders of one programme."""
+    maximal run of overlapping or touching orders of one programme (of any of
+    them, programme "any", when not `per_programme`)."""
     o = MedicationOrder
+    programme = o.programme if per_programme else literal("any")
     lo, hi = _instant_before(first), _instant_after(last)
     end = func.coalesce(o.end_at, literal(FAR, o.end_at.type))
-    part = {"partition_by": (o.patient_id, o.programme), "order_by": (o.start_at, o.id)}
+    part = {"partition_by": (o.patient_id, programme), "order_by": (o.start_at, o.id)}
     flagged = (select(
-        o.id, o.patient_id, o.programme, o.start_at, end.label("end_at"),
+        o.id, o.patient_id, programme.label("programme"), o.start_at, end.label("end_at"),
         func.max(end).over(**part, rows=(None, -1)).label("prev_end"))
         .where(o.programme.in_(programmes), o.start_at < hi, or_(o.end_at.is_(None), o.end_at >= lo))
         .where(or_(o.end_at.is_(None), o.end_at > o.start_at))
@@ -95,10 +101,13 @@ def treatment_islands(first: date, last: date, programmes=REPORT_PROGRAMMES):
             .subquery("islands"))
 
 
-def person_days(d: Dialect, first: date, last: date, groups, facility_ids=None, age_bands=()):
-    """{group values tuple: person-days} for the report groups other than cause."""
+def person_days(d: Dialect, first: date, last: date, groups, facility_ids=None, age_bands=(),
+                distinct_people: bool = False):
+    """{group values tuple: person-days} for the report groups other than cause;
+    counted per programme (two programmes on one day: two), or, with
+    `distinct_people`, once per person and day whatever she is on."""
     seg = segments(d, first, last, facility_ids)
-    isl = treatment_islands(first, last)
+    isl = treatment_islands(first, last, per_programme=not distinct_people)
     tz = Facility.timezone
     isl_first = d.local_day(isl.c.start_at, tz)
     isl_last = case((isl.c.end_at >= literal(FAR, isl.c.end_at.type), d.day(last)),
