@@ -56,11 +56,14 @@ def pct(values, q):
 
 # -- working copies ---------------------------------------------------------------------
 
-def working_copy(url):
+def working_copy(url, name="work", sqlite_dir=None):
+    """A copy of the built database that a benchmark may change: a file copy (SQLite,
+    into `sqlite_dir`, by default beside the build) or CREATE DATABASE ... TEMPLATE."""
     if url.startswith("sqlite:///"):
         src = url[len("sqlite:///"):]
-        dst = os.path.join(os.path.dirname(src), "work.db")
-        for suffix in ("-wal", "-shm"):
+        dst = os.path.join(sqlite_dir or os.path.dirname(src),
+                           "work.db" if name == "work" else f"{os.path.basename(src)}.{name}.db")
+        for suffix in ("", "-wal", "-shm"):
             if os.path.exists(dst + suffix):
                 os.remove(dst + suffix)
         conn = sqlite3.connect(src)
@@ -69,12 +72,12 @@ def working_copy(url):
         shutil.copyfile(src, dst)
         return "sqlite:///" + dst
     import psycopg
-    base, name = url.rsplit("/", 1)
-    work = name + "_work"
+    base, db_name = url.rsplit("/", 1)
+    work = f"{db_name}_{name}"
     with psycopg.connect(base.replace("postgresql+psycopg://", "postgresql://") + "/postgres",
                          autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {work}")
-        conn.execute(f"CREATE DATABASE {work} TEMPLATE {name}")
+        conn.execute(f"CREATE DATABASE {work} TEMPLATE {db_name}")
     return f"{base}/{work}"
 
 

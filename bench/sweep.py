@@ -32,8 +32,6 @@ import argparse
 import json
 import os
 import platform
-import shutil
-import sqlite3
 import statistics
 import sys
 import time
@@ -46,6 +44,7 @@ sys.path.insert(0, ROOT)
 os.environ.setdefault("SECRET_KEY", "bench-" + "x" * 32)
 
 from bench.build import NOW, TODAY, TZ  # noqa: E402
+from bench.run import drop_copy, working_copy as run_copy  # noqa: E402
 
 TARGETS = {"routine": 2.0, "day_ahead": 10.0, "floor_ratio": 5.0}
 CREATED = ("scheduled_dose", "dose_mark", "interruption_episode", "alert")
@@ -54,39 +53,7 @@ CREATED = ("scheduled_dose", "dose_mark", "interruption_episode", "alert")
 # -- working copies (named apart from bench.run's) --------------------------------------
 
 def working_copy(url):
-    if url.startswith("sqlite:///"):
-        src = url[len("sqlite:///"):]
-        dst = os.path.join("/tmp", os.path.basename(src) + ".sweep-work.db")
-        for suffix in ("", "-wal", "-shm"):
-            if os.path.exists(dst + suffix):
-                os.remove(dst + suffix)
-        conn = sqlite3.connect(src)
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        conn.close()
-        shutil.copyfile(src, dst)
-        return "sqlite:///" + dst
-    import psycopg
-    base, name = url.rsplit("/", 1)
-    work = name + "_sweepwork"
-    with psycopg.connect(base.replace("postgresql+psycopg://", "postgresql://") + "/postgres",
-                         autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {work}")
-        conn.execute(f"CREATE DATABASE {work} TEMPLATE {name}")
-    return f"{base}/{work}"
-
-
-def drop_copy(url):
-    if url.startswith("sqlite:///"):
-        path = url[len("sqlite:///"):]
-        for suffix in ("", "-wal", "-shm"):
-            if os.path.exists(path + suffix):
-                os.remove(path + suffix)
-        return
-    import psycopg
-    base, name = url.rsplit("/", 1)
-    with psycopg.connect(base.replace("postgresql+psycopg://", "postgresql://") + "/postgres",
-                         autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name}")
+    return run_copy(url, name="sweepwork", sqlite_dir="/tmp")
 
 
 def prepare(app):
