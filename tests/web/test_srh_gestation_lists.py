@@ -37,7 +37,7 @@ def rows_with(page, needle):
     return [tr.text for tr in page.root.find_all("tr") if needle in tr.text]
 
 
-@pytest.mark.parametrize("path", ["/patients/?scope=all", "/alerts", "/srh/worklist"])
+@pytest.mark.parametrize("path", ["/patients/?scope=all", "/alerts?show=all", "/srh/worklist"])
 def test_nurses_and_clinicians_see_gestation_in_the_lists(logged_in, women, path):
     for user in ("nurse.a", "clinician.a"):
         page = get(logged_in(user), path)
@@ -48,7 +48,7 @@ def test_nurses_and_clinicians_see_gestation_in_the_lists(logged_in, women, path
 
 @pytest.mark.parametrize("user", ["custody.a", "release_officer.a", "auditor.a"])
 def test_other_roles_never_see_it(logged_in, women, user):
-    for path in ("/patients/?scope=all", "/alerts"):
+    for path in ("/patients/?scope=all", "/alerts?show=all"):
         page = get(logged_in(user), path)
         assert "11+3" not in page.text and "pregnant" not in page.text.lower(), (user, path)
 

@@ -173,11 +173,14 @@ def hiv_testing(d, scope, groups):
 
 
 def alert_response(d, scope, groups, now):
-    """Alerts opened in the period: the hours to the first response (acknowledgement,
-    or resolution without one) of those answered by the period end; the others
-    are counted as outstanding."""
+    """Alerts opened in the period: the hours to the first response of a person
+    (acknowledgement, or resolution without one) of those answered by the period end;
+    the others are counted as outstanding. An alert the sweep closed itself (its
+    condition ended, a higher rung superseded it) before anyone answered it was not
+    answered: outstanding."""
     a = Alert
-    response = func.coalesce(a.acknowledged_at, a.resolved_at)
+    by_person = case((a.resolved_by_id.is_not(None), a.resolved_at), else_=None)
+    response = func.coalesce(a.acknowledged_at, by_person)
     query = (select(*_key_cols(groups, Facility.code), Facility.timezone, a.opened_at, response)
              .select_from(a).join(Patient, Patient.id == a.patient_id)
              .join(Facility, Facility.id == a.facility_id)
