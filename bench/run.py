@@ -97,23 +97,21 @@ def drop_copy(url):
 
 # -- the pill pass and recording (issue 4) ----------------------------------------------
 
-def ensure_pill_pass_tables(db):
-    """The pill pass reads patient_photo and the (patient, day, status, order) index
-    (migration 0009). A database built while 0009 was still a placeholder is stamped
-    past it, so create both on the working copy when they are missing (the index
-    takes a few seconds on 4.8 million doses); the build itself is not touched."""
-    from prisoncare.models.medication import ScheduledDose
-    from prisoncare.models.photos import PatientPhoto
-    PatientPhoto.__table__.create(db.engine, checkfirst=True)
-    index = next(i for i in ScheduledDose.__table__.indexes
-                 if i.name == "ix_scheduled_dose_patient_day_status")
-    index.create(db.engine, checkfirst=True)
-    if db.engine.dialect.name == "postgresql":   # index-only scans need the visibility map
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql("VACUUM ANALYZE scheduled_dose")
-    else:
-        with db.engine.begin() as conn:
-            conn.exec_driver_sql("ANALYZE scheduled_dose")
+def settle(app):
+    """ANALYZE after the sweep's bulk writes (VACUUM ANALYZE on PostgreSQL), as
+    autovacuum does within a minute or two in production. Without it the first pages
+    after the first sweep over a year (30,000 alerts into an empty table) are planned
+    with the statistics of an empty alert table."""
+    from prisoncare.extensions import db
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql("VACUUM ANALYZE")
+        else:
+            with db.engine.begin() as conn:
+                conn.exec_driver_sql("ANALYZE")
+        db.session.remove()
+        db.engine.dispose()
 
 
 # -- in process -------------------------------------------------------------------------
@@ -349,7 +347,6 @@ def run_one(url, args):
                 out_note = f"copy not migrated to heads: {type(err).__name__}"
             else:
                 out_note = None
-            ensure_pill_pass_tables(db)
             db.session.remove()
             db.engine.dispose()
         out = {"db": url.split("+")[0].split(":")[0], "version": info["version"],
@@ -365,6 +362,7 @@ def run_one(url, args):
         out["sweep"] = measure_sweep(app)
         print("  sweep", out["sweep"])
         # the page again, now with the alerts the sweep raised on the hatch
+        settle(app)
         out["page_after_sweep"] = measure_page(app, args.requests)
         print("  page after the sweep", out["page_after_sweep"])
         with app.app_context():

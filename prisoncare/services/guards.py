@@ -9,6 +9,7 @@ from functools import lru_cache
 
 from sqlalchemy import Date, bindparam, func, or_, select
 
+from ..db_types import in_list
 from ..extensions import db
 from ..models.medication import (ClinicalReview, DoseAdministration, MedicationOrder,
                                  ScheduledDose)
@@ -27,17 +28,19 @@ def _rows(statement, params=None) -> list:
     return db.session.connection().execute(statement, params).all()
 
 
-# The guards' statements are built once (bound parameters, IN lists expanding):
-# building them on every page cost a few milliseconds of Python.
+# The guards' statements are built once per dialect (bound parameters; id lists as
+# one parameter, db_types.in_list): building them on every page cost a few
+# milliseconds of Python.
 
-def _in(name):
-    return bindparam(name, expanding=True)
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
 
 
-@lru_cache(maxsize=1)
-def _history_statements():
+@lru_cache(maxsize=2)
+def _history_statements(dialect: str):
     sd = ScheduledDose
-    window = (sd.patient_id.in_(_in("patients")), sd.local_date >= bindparam("first", type_=Date),
+    window = (in_list(sd.patient_id, "patients", dialect),
+              sd.local_date >= bindparam("first", type_=Date),
               sd.local_date <= bindparam("last", type_=Date))
     target = bindparam("target", type_=Date)
     last_given = (select(sd.patient_id, sd.order_id, func.max(sd.local_date))
@@ -46,19 +49,19 @@ def _history_statements():
     since = (select(sd.patient_id, sd.order_id, sd.local_date, sd.status)
              .where(*window, or_(sd.status != "given", sd.local_date >= target)))
     drugs = select(MedicationOrder.id, MedicationOrder.drug).where(
-        MedicationOrder.id.in_(_in("orders")), MedicationOrder.programme == "ost")
+        in_list(MedicationOrder.id, "orders", dialect), MedicationOrder.programme == "ost")
     return last_given, since, drugs
 
 
-@lru_cache(maxsize=2)
-def _given_at_statement(one_day: bool):
+@lru_cache(maxsize=4)
+def _given_at_statement(one_day: bool, dialect: str):
     sd, da = ScheduledDose, DoseAdministration
     first, target = bindparam("first", type_=Date), bindparam("target", type_=Date)
     return (select(sd.patient_id, sd.order_id,
                    func.max(sd.local_date) if one_day else sd.local_date,
                    func.max(da.administered_at))
             .select_from(da).join(sd, da.dose_id == sd.id)
-            .where(sd.patient_id.in_(_in("patients")), sd.local_date >= first,
+            .where(in_list(sd.patient_id, "patients", dialect), sd.local_date >= first,
                    sd.local_date < target if one_day
                    else sd.local_date <= bindparam("last", type_=Date),
                    da.voided_at.is_(None), da.outcome == "given")
@@ -66,10 +69,10 @@ def _given_at_statement(one_day: bool):
                         (sd.patient_id, sd.order_id, sd.local_date))))
 
 
-@lru_cache(maxsize=1)
-def _reviews_statement():
+@lru_cache(maxsize=2)
+def _reviews_statement(dialect: str):
     return (select(ClinicalReview.patient_id, func.max(ClinicalReview.reviewed_at))
-            .where(ClinicalReview.patient_id.in_(_in("patients")),
+            .where(in_list(ClinicalReview.patient_id, "patients", dialect),
                    ClinicalReview.programme == "ost")
             .group_by(ClinicalReview.patient_id))
 
@@ -168,15 +171,15 @@ def review_blocked(doses, thresholds=None) -> set[int]:
     # per patient, order and day (one row per order when all targets share a day).
     given_at: dict[tuple, list] = defaultdict(list)
     one_day = first_target == last_day
-    given_rows = _rows(_given_at_statement(one_day), {
+    given_rows = _rows(_given_at_statement(one_day, _dialect()), {
         "patients": list(reached), "first": first_day, "target": first_target,
         "last": last_day})
-    ost_drugs = dict(_rows(_history_statements()[2],
+    ost_drugs = dict(_rows(_history_statements(_dialect())[2],
                            {"orders": list({row[1] for row in given_rows})}))
     for pid, order_id, day, at in given_rows:
         if order_id in ost_drugs and day is not None:
             given_at[(pid, family_of(ost_drugs[order_id]))].append((day, at))
-    reviews = dict(_rows(_reviews_statement(), {"patients": list(reached)}))
+    reviews = dict(_rows(_reviews_statement(_dialect()), {"patients": list(reached)}))
     blocked = set()
     for dose in targets:
         if dose.patient_id not in reached:
@@ -204,7 +207,7 @@ def _ost_history(family_of, patient_ids, first_day: date, first_target: date,
     doses since (not given, or on/after the earliest target day). Both read only
     the (patient, day, status, order) index; the orders' programme and drug come in
     a third query, for the few orders met (no join over every OST order)."""
-    last_given_q, since_q, drugs_q = _history_statements()
+    last_given_q, since_q, drugs_q = _history_statements(_dialect())
     window = {"patients": list(patient_ids), "first": first_day, "last": last_day,
               "target": first_target}
     last_given = _rows(last_given_q, window)

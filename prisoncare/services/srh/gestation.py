@@ -5,6 +5,7 @@ from collections import defaultdict
 
 from sqlalchemy import select
 
+from ...db_types import in_list
 from ...models.srh import Pregnancy
 from ...rules import srh as rules
 from .common import local_today
@@ -14,10 +15,12 @@ def gestation_by_patient(session, patient_ids, on_date) -> dict[int, str]:
     """{patient id: "11+3"} for those of `patient_ids` with an ongoing pregnancy on
     `on_date` (a date: the facility's local day). Set-based: one query per 2,000 ids."""
     from .due import _chunks
+    query = select(Pregnancy.patient_id, Pregnancy.due_on).where(
+        in_list(Pregnancy.patient_id, "ids", session.get_bind().dialect.name),
+        Pregnancy.status == "ongoing")
     out = {}
     for chunk in _chunks(set(patient_ids)):
-        for pid, due_on in session.execute(select(Pregnancy.patient_id, Pregnancy.due_on).where(
-                Pregnancy.patient_id.in_(chunk), Pregnancy.status == "ongoing")):
+        for pid, due_on in session.execute(query, {"ids": list(chunk)}):
             gestation = rules.gestation_on(due_on, on_date)
             if gestation is not None:
                 out[pid] = str(gestation)
