@@ -83,6 +83,8 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(module.bp)
     from .blueprints import handovers
     app.register_blueprint(handovers.bp)
+    from .blueprints import escort
+    app.register_blueprint(escort.bp)
     register_api(app)
     from .templating import init_templating
     init_templating(app)

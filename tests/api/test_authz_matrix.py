@@ -59,8 +59,10 @@ from .matrix_scheduler import ROWS as SCHEDULER  # noqa: E402
 from .matrix_release import ROWS as RELEASE  # noqa: E402
 from .matrix_srh import ROWS as SRH  # noqa: E402
 from .matrix_reports import ROWS as REPORTS  # noqa: E402
+from .matrix_escort import ROWS as ESCORT  # noqa: E402
 
-MATRIX = {**FOUNDATION, **INTAKE, **MAR, **ALERTS, **SCHEDULER, **SRH, **RELEASE, **REPORTS}
+MATRIX = {**FOUNDATION, **INTAKE, **MAR, **ALERTS, **SCHEDULER, **SRH, **RELEASE, **REPORTS,
+          **ESCORT}
 
 IGNORED_ENDPOINTS = {"static"}
 

@@ -33,3 +33,5 @@ def register_api(app):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
     from . import handovers
     api.register_blueprint(handovers.blp, url_prefix="/api/v1")
+    from . import escort_letter
+    api.register_blueprint(escort_letter.blp, url_prefix="/api/v1")
