@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import audit
@@ -68,7 +69,9 @@ def authenticate(username: str, password: str, *, now, max_failures: int,
 def session_user(token: str, *, now, idle_minutes: int) -> StaffUser | None:
     """The user of a live session, touching its last-seen time; None when the
     session ended, idled out or its user was disabled."""
-    row = db.session.scalar(select(StaffSession).where(StaffSession.token_hash == digest(token)))
+    # The user comes in the same query (every request passes here).
+    row = db.session.scalar(select(StaffSession).options(joinedload(StaffSession.user))
+                            .where(StaffSession.token_hash == digest(token)))
     if row is None or row.ended_at is not None or row.user.is_disabled:
         return None
     if now - row.last_seen_at > timedelta(minutes=idle_minutes):
@@ -87,7 +90,8 @@ def end_session(token: str, *, now) -> None:
 
 
 def token_user(token: str, *, now) -> StaffUser | None:
-    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == digest(token)))
+    row = db.session.scalar(select(ApiToken).options(joinedload(ApiToken.user))
+                            .where(ApiToken.token_hash == digest(token)))
     if row is None or row.revoked_at is not None or row.user.is_disabled:
         return None
     if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
