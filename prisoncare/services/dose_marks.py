@@ -7,6 +7,8 @@ was at each due instant, so a movement entered late turns a `missed` into an
 `absent` (or back) on the next run. Only doses without a person's record are
 touched (status due, missed or absent): a record always wins, and a late entry
 replaces a mark. Set-based: one statement or query per step, never per patient.
+A status the sweep sets carries the number of its run (`status_run`, see
+sweep_watermark): the jobs after it have seen it, and do not read it again.
 """
 import tomllib
 from datetime import timedelta
@@ -17,6 +19,7 @@ from sqlalchemy import and_, delete, insert, literal, or_, select, update
 from ..models.interruptions import DoseMark
 from ..models.medication import MedicationOrder, ScheduledDose
 from ..models.patients import CustodyEvent, Patient
+from .sweep_watermark import current_run
 
 SETTINGS_PATH = Path(__file__).resolve().parent.parent / "rules" / "data" / "sweep.toml"
 
@@ -109,18 +112,18 @@ def mark_absent(session, now, *, since, ahead_hours: int = 36) -> int:
         session.execute(delete(DoseMark).where(DoseMark.dose_id.in_(chunk)))
     if to_mark:
         session.execute(insert(DoseMark), to_mark)
-    changed = 0
+    changed, run = 0, current_run(session)
     for chunk in _chunks([m["dose_id"] for m in to_mark]):
         changed += session.execute(
             update(ScheduledDose).where(ScheduledDose.id.in_(chunk),
                                         ScheduledDose.status.in_(UNRECORDED))
-            .values(status="absent", status_at=now)
+            .values(status="absent", status_at=now, status_run=run)
             .execution_options(synchronize_session=False)).rowcount
     for chunk in _chunks(to_clear):
         changed += session.execute(
             update(ScheduledDose).where(ScheduledDose.id.in_(chunk),
                                         ScheduledDose.status == "absent")
-            .values(status="due", status_at=now)
+            .values(status="due", status_at=now, status_run=run)
             .execution_options(synchronize_session=False)).rowcount
     return changed
 
@@ -154,5 +157,5 @@ def mark_missed(session, now, *, since, grace_hours: dict) -> int:
                                   literal(now, DoseMark.marked_at.type))))
     return session.execute(
         update(ScheduledDose).where(ScheduledDose.id.in_(overdue))
-        .values(status="missed", status_at=now)
+        .values(status="missed", status_at=now, status_run=current_run(session))
         .execution_options(synchronize_session=False)).rowcount
