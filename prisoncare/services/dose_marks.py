@@ -10,18 +10,17 @@ replaces a mark. Set-based: one statement or query per step, never per patient.
 A status the sweep sets carries the number of its run (`status_run`, see
 sweep_watermark): the jobs after it have seen it, and do not read it again.
 """
-import tomllib
 from datetime import timedelta
-from pathlib import Path
 
 from sqlalchemy import and_, delete, insert, literal, or_, select, update
 
 from ..models.interruptions import DoseMark
 from ..models.medication import MedicationOrder, ScheduledDose
 from ..models.patients import CustodyEvent, Patient
+from ..rules import sweep_settings as settings_rules
 from .sweep_watermark import current_run
 
-SETTINGS_PATH = Path(__file__).resolve().parent.parent / "rules" / "data" / "sweep.toml"
+SETTINGS_PATH = settings_rules.PATH
 
 # Movements that change where she is; the last one before a due instant says where.
 MOVEMENTS = ("admission", "court_out", "court_return", "hospital_out", "hospital_return",
@@ -33,14 +32,9 @@ CHUNK = 2000
 
 
 def sweep_settings(overrides=None) -> dict:
-    """sweep.toml, with a deployment's overrides merged one table deep."""
-    data = tomllib.loads(SETTINGS_PATH.read_text(encoding="utf-8"))
-    for section, values in (overrides or {}).items():
-        if isinstance(values, dict) and isinstance(data.get(section), dict):
-            data[section] = {**data[section], **values}
-        else:
-            data[section] = values
-    return data
+    """sweep.toml, with a deployment's overrides merged one table deep
+    (rules/sweep_settings.py)."""
+    return settings_rules.load(overrides)
 
 
 def _chunks(items, size=CHUNK):
