@@ -8,7 +8,8 @@ def _int(name, default):
     return int(os.environ.get(name, default))
 
 
-def read_overrides(value, name="PRISONCARE_ALERT_RULE_OVERRIDES") -> dict:
+def read_overrides(value, name="PRISONCARE_ALERT_RULE_OVERRIDES",
+                   what="rule ids or threshold names") -> dict:
     """A JSON object given inline, or the path of a .json or .toml file holding one.
     Raises ValueError saying what is wrong (the app then refuses to start)."""
     if value is None or isinstance(value, dict):
@@ -30,7 +31,7 @@ def read_overrides(value, name="PRISONCARE_ALERT_RULE_OVERRIDES") -> dict:
     except (json.JSONDecodeError, tomllib.TOMLDecodeError) as error:
         raise ValueError(f"{name}: not valid JSON or TOML ({error})") from None
     if not isinstance(data, dict):
-        raise ValueError(f"{name}: must be an object of rule ids or threshold names")
+        raise ValueError(f"{name}: must be an object of {what}")
     return data
 
 
@@ -75,6 +76,9 @@ class Config:
     # Deployment overrides of the alert rule thresholds (JSON, or a .json/.toml path),
     # read and validated against the rule table when the app starts.
     ALERT_RULE_OVERRIDES = os.environ.get("PRISONCARE_ALERT_RULE_OVERRIDES")
+    # Deployment overrides of the scheduler's settings (prisoncare/rules/data/sweep.toml),
+    # the same way: read and checked against the file when the app starts.
+    SWEEP_SETTINGS = os.environ.get("PRISONCARE_SWEEP_SETTINGS")
 
 
 class DevelopmentConfig(Config):

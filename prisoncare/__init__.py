@@ -13,6 +13,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.config.update(overrides)
     configure_database(app)
     configure_alert_rules(app)
+    configure_sweep_settings(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -58,6 +59,20 @@ def configure_alert_rules(app: Flask) -> None:
     except (ValueError, RuleFileError) as error:
         raise RuntimeError(f"PRISONCARE_ALERT_RULE_OVERRIDES is invalid: {error}") from None
     app.config["ALERT_RULE_OVERRIDES"] = overrides
+
+
+def configure_sweep_settings(app: Flask) -> None:
+    """Read SWEEP_SETTINGS (PRISONCARE_SWEEP_SETTINGS) and check it against sweep.toml
+    now: an unknown table or setting, or a value of the wrong type, stops the start."""
+    from config import read_overrides
+    from .rules.sweep_settings import check
+    try:
+        settings = check(read_overrides(app.config.get("SWEEP_SETTINGS"),
+                                        name="PRISONCARE_SWEEP_SETTINGS",
+                                        what="sweep.toml tables"))
+    except ValueError as error:
+        raise RuntimeError(f"PRISONCARE_SWEEP_SETTINGS is invalid: {error}") from None
+    app.config["SWEEP_SETTINGS"] = settings
 
 
 def register_extensions(app: Flask) -> None:

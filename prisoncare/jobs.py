@@ -122,8 +122,10 @@ JOBS: tuple[Job, ...] = (
 
 
 def run_job(job: Job, now) -> tuple[bool, str]:
+    from .services.sweep_watermark import job_run
     try:
-        summary = job.run(now)
+        with job_run(db.session):   # the run's number, stamped on what it writes
+            summary = job.run(now)
         db.session.commit()
         return True, summary
     except Exception as error:  # noqa: BLE001 - one job's failure must not stop the others

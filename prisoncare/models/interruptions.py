@@ -63,6 +63,9 @@ class InterruptionEpisode(db.Model):
     cause_event_id: Mapped[int | None] = mapped_column(ForeignKey("custody_event.id"))
     opened_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
+    # The number of the sweep job run that wrote it last (services/sweep_watermark.py);
+    # any other write of the row clears it.
+    updated_run: Mapped[int | None] = mapped_column(Integer, onupdate=lambda: None)
 
     patient = relationship("Patient")
     facility = relationship("Facility")
@@ -76,9 +79,11 @@ class InterruptionEpisode(db.Model):
 class SweepWatermark(db.Model):
     """The instant up to which a sweep job has taken every change into account
     (written in the job's own transaction, so a job killed halfway leaves it where
-    it was): the next run rereads what changed since, minus a margin."""
+    it was): the next run rereads what changed since, minus a margin, except what
+    the sweep's runs up to `run` (the number of that run) wrote."""
 
     __tablename__ = "sweep_watermark"
 
     job: Mapped[str] = mapped_column(String(32), primary_key=True)
     done_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    run: Mapped[int | None] = mapped_column(Integer)

@@ -97,6 +97,9 @@ class ScheduledDose(db.Model):
     local_date: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16), default="due")
     status_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The number of the sweep job run that set `status` (services/sweep_watermark.py);
+    # any other write of the row clears it.
+    status_run: Mapped[int | None] = mapped_column(Integer, onupdate=lambda: None)
 
     order: Mapped[MedicationOrder] = relationship()
     patient: Mapped[Patient] = relationship()

@@ -7,18 +7,20 @@ was at each due instant, so a movement entered late turns a `missed` into an
 `absent` (or back) on the next run. Only doses without a person's record are
 touched (status due, missed or absent): a record always wins, and a late entry
 replaces a mark. Set-based: one statement or query per step, never per patient.
+A status the sweep sets carries the number of its run (`status_run`, see
+sweep_watermark): the jobs after it have seen it, and do not read it again.
 """
-import tomllib
 from datetime import timedelta
-from pathlib import Path
 
 from sqlalchemy import and_, delete, insert, literal, or_, select, update
 
 from ..models.interruptions import DoseMark
 from ..models.medication import MedicationOrder, ScheduledDose
 from ..models.patients import CustodyEvent, Patient
+from ..rules import sweep_settings as settings_rules
+from .sweep_watermark import current_run
 
-SETTINGS_PATH = Path(__file__).resolve().parent.parent / "rules" / "data" / "sweep.toml"
+SETTINGS_PATH = settings_rules.PATH
 
 # Movements that change where she is; the last one before a due instant says where.
 MOVEMENTS = ("admission", "court_out", "court_return", "hospital_out", "hospital_return",
@@ -30,14 +32,9 @@ CHUNK = 2000
 
 
 def sweep_settings(overrides=None) -> dict:
-    """sweep.toml, with a deployment's overrides merged one table deep."""
-    data = tomllib.loads(SETTINGS_PATH.read_text(encoding="utf-8"))
-    for section, values in (overrides or {}).items():
-        if isinstance(values, dict) and isinstance(data.get(section), dict):
-            data[section] = {**data[section], **values}
-        else:
-            data[section] = values
-    return data
+    """sweep.toml, with a deployment's overrides merged one table deep
+    (rules/sweep_settings.py)."""
+    return settings_rules.load(overrides)
 
 
 def _chunks(items, size=CHUNK):
@@ -109,18 +106,18 @@ def mark_absent(session, now, *, since, ahead_hours: int = 36) -> int:
         session.execute(delete(DoseMark).where(DoseMark.dose_id.in_(chunk)))
     if to_mark:
         session.execute(insert(DoseMark), to_mark)
-    changed = 0
+    changed, run = 0, current_run(session)
     for chunk in _chunks([m["dose_id"] for m in to_mark]):
         changed += session.execute(
             update(ScheduledDose).where(ScheduledDose.id.in_(chunk),
                                         ScheduledDose.status.in_(UNRECORDED))
-            .values(status="absent", status_at=now)
+            .values(status="absent", status_at=now, status_run=run)
             .execution_options(synchronize_session=False)).rowcount
     for chunk in _chunks(to_clear):
         changed += session.execute(
             update(ScheduledDose).where(ScheduledDose.id.in_(chunk),
                                         ScheduledDose.status == "absent")
-            .values(status="due", status_at=now)
+            .values(status="due", status_at=now, status_run=run)
             .execution_options(synchronize_session=False)).rowcount
     return changed
 
@@ -154,5 +151,5 @@ def mark_missed(session, now, *, since, grace_hours: dict) -> int:
                                   literal(now, DoseMark.marked_at.type))))
     return session.execute(
         update(ScheduledDose).where(ScheduledDose.id.in_(overdue))
-        .values(status="missed", status_at=now)
+        .values(status="missed", status_at=now, status_run=current_run(session))
         .execution_options(synchronize_session=False)).rowcount

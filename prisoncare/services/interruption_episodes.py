@@ -12,7 +12,9 @@ its alerts) when a late entry moves its first day.
 Incremental: a run recomputes those pairs only for the patients whose record
 changed since the previous run's watermark (`sweep_watermark`); the first run,
 or `full=True`, recomputes them all. Both end in the same state: a pair nothing
-changed for would be recomputed to what is stored.
+changed for would be recomputed to what is stored. What it writes carries the
+number of its run (`updated_run`), so the alert jobs after it do not read again
+next time what they have already seen.
 
 A released patient's episodes stop at her release: an episode going on then is
 closed on the release day (or the day after a release from court, counted as
@@ -245,10 +247,10 @@ JOB = "interruptions"
 def _to_recompute(session, now, window_start, programmes, intake_days, full) -> dict:
     """Every candidate pair (first run, `full`, or a clock gone backwards), or the
     candidate pairs of the patients whose record changed since the watermark."""
-    done_at = sweep_watermark.watermark(session, JOB)
-    if full or done_at is None or done_at > now:
+    mark = sweep_watermark.read(session, JOB)
+    if full or mark is None or mark.done_at > now:
         return _candidates(session, window_start, programmes, now, intake_days)
-    changed, new_day = sweep_watermark.changed_patients(session, done_at, now)
+    changed, new_day = sweep_watermark.changed_patients(session, mark, now)
     if new_day:
         changed.update(p.patient_id for p in _candidates_of(
             session, window_start, programmes, now, intake_days, None, only_intake=True).values())
@@ -268,6 +270,7 @@ def recompute_episodes(session, now, *, recompute_days: int, intake_lookback_day
                           intake_lookback_days, full)
     counts = {"opened": 0, "updated": 0, "closed": 0, "removed": 0}
     sweep_watermark.set_watermark(session, JOB, now)
+    run = sweep_watermark.current_run(session)   # stamped on what it writes
     if not pairs:
         session.flush()
         return counts
@@ -290,7 +293,7 @@ def recompute_episodes(session, now, *, recompute_days: int, intake_lookback_day
             match = next((e for e in unmatched if _overlaps(values, e, far)), None)
             if match is None:
                 opened.append(dict(patient_id=pair.patient_id, programme=pair.programme,
-                                   opened_at=now, updated_at=now, **values))
+                                   opened_at=now, updated_at=now, updated_run=run, **values))
                 continue
             unmatched.remove(match)
             if any(getattr(match, f) != values[f] for f in FIELDS):
@@ -300,7 +303,7 @@ def recompute_episodes(session, now, *, recompute_days: int, intake_lookback_day
                     counts["updated"] += 1
                 for f in FIELDS:
                     setattr(match, f, values[f])
-                match.updated_at = now
+                match.updated_at, match.updated_run = now, run
         stale.extend(e.id for e in unmatched)
     for chunk in _chunks(stale):
         session.execute(delete(InterruptionEpisode).where(InterruptionEpisode.id.in_(chunk))

@@ -74,14 +74,16 @@ def transfers(session, rules, now):
 
 # ------------------------------------------------------------- missed in a window
 
-def _window_changed(session, changed_since, since, now) -> list[int]:
-    """The patients whose doses not taken in the window may have changed since
-    `changed_since`: a dose whose status changed, a dose already not taken (marked
-    absent ahead) whose due instant passed, and a dose not taken that left the
-    window's start (its runs then begin later: the full pass would see new ones)."""
+def _window_changed(session, mark, since, now) -> list[int]:
+    """The patients whose doses not taken in the window may have changed since the
+    watermark `mark` (sweep_watermark.Watermark): a dose whose status changed (not
+    a mark that run had seen), a dose already not taken (marked absent ahead) whose
+    due instant passed, and a dose not taken that left the window's start (its runs
+    then begin later: the full pass would see new ones)."""
+    changed_since = mark.since
     left_from = changed_since - (now - since)
     return sorted(set(session.scalars(select(ScheduledDose.patient_id).where(
-        ScheduledDose.status_at >= changed_since))) | set(session.scalars(
+        mark.changed(ScheduledDose.status_at, ScheduledDose.status_run)))) | set(session.scalars(
         select(ScheduledDose.patient_id).where(
             ScheduledDose.status.in_(NOT_TAKEN),
             or_(ScheduledDose.due_at.between(changed_since, now),
@@ -90,8 +92,9 @@ def _window_changed(session, changed_since, since, now) -> list[int]:
 
 def missed_in_window(session, rules, now, lookback: timedelta, changed_since=None):
     """ART-02: at least `min_missed` doses not taken within `window_days`; one alert
-    per run of such doses. `changed_since` (the sweep's watermark): only the patients
-    whose doses not taken in the window changed since then are read."""
+    per run of such doses. `changed_since` (the sweep's watermark, a
+    sweep_watermark.Watermark): only the patients whose doses not taken in the
+    window changed since then are read."""
     mine = _of_kind(rules, "missed_in_window")
     if not mine:
         return [], {}

@@ -18,17 +18,59 @@ the data:
 * community treatment recorded at admission (an intake gap):
   `community_medication.recorded_at`;
 * and, when the local day has changed in some facility since the watermark, the
-  patients with an episode still going on (its length counts through today) and
-  those with an intake gap that may have begun.
+  patients with an episode still going on (its length counts through today) or
+  ended on the watermark's day or later (a release from court counts the day
+  after it: her episode, cut at "today", grows by that day), and those with an
+  intake gap that may have begun.
 
 Doses generated ahead have status `due`, which counts as nothing in an episode,
 so generation changes no episode and is not watched. Each source is read by an
 index on its timestamp, so a routine run costs what changed, not the history.
+
+The margin, and the sweep's own writes
+--------------------------------------
+The margin is for writes by people and the PMS: a record is stamped when its
+request starts (`clock.now()`) and seen only once its transaction commits. Read
+as it stands, the margin would also make each run reread everything the sweep
+itself wrote at the previous instant (after a sweep that marked 2,500 doses and
+opened 15,000 episodes, the next run would recompute all of them again). It
+need not, and does not:
+
+* every job run has a number, one more than the highest recorded in
+  `sweep_watermark` when it starts (`job_run`, around each job in jobs.py);
+* a job stamps its number on the rows it writes that later jobs read by time:
+  `scheduled_dose.status_run` with the status it marks (mark-absent,
+  mark-missed), `interruption_episode.updated_run` (interruptions); a job that
+  keeps a watermark records its number there too (`sweep_watermark.run`);
+* any other write of such a row (a nurse's record, a void, a transfer moving
+  her doses) clears the number (the columns' `onupdate`): the row then counts
+  as written by someone else;
+* a run rereads the rows stamped since its watermark less the margin, except
+  those last written by a sweep job numbered at most its own last run
+  (`Watermark.changed`).
+
+Why nothing is lost. The sweep's jobs run one at a time: one process holds the
+scheduler's lease (`scheduler_lock`) and runs its jobs one after another, each in
+its own transaction, and `flask sweep` takes the same lease. Say job J last ran
+as number n. A row last written by a sweep job numbered m <= n is either J's own
+(no job reads what it writes itself) or was committed before J's run n began:
+a job that started after that run committed would have read n in J's watermark
+and been numbered above it. So J's run n read the data with that row in it, and
+took it into account (or an earlier run did, by the same argument). Everything
+else, a write by a person or the PMS or by a job numbered above n, is reread as
+before, margin included. A job that fails writes nothing, neither its rows nor
+its watermark: the next run rereads from the old watermark. A run outside the
+scheduler's jobs (a test, a recompute by hand) has no number: it stamps none and
+records none, so its rows are reread and its watermark excludes nothing. Rows
+numbered before the numbers started again (watermarks deleted) look newer than
+they are: they are reread, which costs and loses nothing.
 """
 import hashlib
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import and_, delete, func, or_, select
 
 from ..models.facilities import Facility
 from ..models.intake import CommunityMedication
@@ -40,30 +82,74 @@ from ..rules.schedule import local_day
 # A record stamped (clock.now() in its request) before the watermark but committed
 # after the job read the data is still seen by the next run.
 LATE_COMMIT_MARGIN = timedelta(minutes=5)
+_RUN = "sweep_job_run"   # session.info key: the number of the job run under way
 
 
-def watermark(session, job: str) -> datetime | None:
+# -- job runs -----------------------------------------------------------------------------
+
+@contextmanager
+def job_run(session):
+    """Number the job run under way (one more than any watermark records) for the
+    duration of the block: `current_run` gives it to what the job writes."""
+    session.info[_RUN] = (session.scalar(select(func.max(SweepWatermark.run))) or 0) + 1
+    try:
+        yield session.info[_RUN]
+    finally:
+        session.info.pop(_RUN, None)
+
+
+def current_run(session) -> int | None:
+    """The number of the sweep job running in this session; None outside one."""
+    return session.info.get(_RUN)
+
+
+@dataclass(frozen=True)
+class Watermark:
+    """Up to when a job took every change into account (`done_at`), and the number
+    of that run (`run`; None if it ran outside the scheduler's jobs)."""
+    done_at: datetime
+    run: int | None
+
+    @property
+    def since(self) -> datetime:
+        """Where the rereading starts: the watermark less the late-commit margin."""
+        return self.done_at - LATE_COMMIT_MARGIN
+
+    def changed(self, stamp, run_column=None):
+        """The rows to reread, as a condition: `stamp` since `since`, except the
+        rows a sweep job numbered up to `run` wrote last (`run_column`): that run
+        has seen them (see the module's docstring)."""
+        condition = stamp >= self.since
+        if run_column is None or self.run is None:
+            return condition
+        return and_(condition, or_(run_column.is_(None), run_column > self.run))
+
+
+def read(session, job: str) -> Watermark | None:
     row = session.get(SweepWatermark, job)
-    return row.done_at if row is not None else None
+    return Watermark(row.done_at, row.run) if row is not None else None
 
 
 def set_watermark(session, job: str, now: datetime) -> None:
+    """Record that `job` took every change up to `now` into account, with the number
+    of the run under way (none outside the scheduler's jobs)."""
     row = session.get(SweepWatermark, job)
     if row is None:
-        session.add(SweepWatermark(job=job, done_at=now))
+        session.add(SweepWatermark(job=job, done_at=now, run=current_run(session)))
     else:
-        row.done_at = now
+        row.done_at, row.run = now, current_run(session)
 
 
-def changed_patients(session, done_at: datetime, now: datetime) -> tuple[set[int], bool]:
+def changed_patients(session, mark: Watermark, now: datetime) -> tuple[set[int], bool]:
     """Patients whose doses, custody movements, orders or community treatment
-    changed since the watermark `done_at` (less the margin), and whether the local
-    day has changed since in some facility (the caller then adds the patients whose
-    result depends on the day: with an episode going on, or an intake pending)."""
-    since = done_at - LATE_COMMIT_MARGIN
+    changed since the watermark `mark` (less the margin; the sweep's own marks that
+    run had seen excepted), and whether the local day has changed since in some
+    facility (the caller then adds the patients whose result depends on the day:
+    with an episode going on, or an intake pending)."""
+    since = mark.since
     # No DISTINCT: SQLite would then walk a whole index in patient order.
-    out = set(session.scalars(select(ScheduledDose.patient_id)
-                              .where(ScheduledDose.status_at >= since)))
+    out = set(session.scalars(select(ScheduledDose.patient_id).where(
+        mark.changed(ScheduledDose.status_at, ScheduledDose.status_run))))
     out.update(session.scalars(select(CustodyEvent.patient_id)
                                .where(CustodyEvent.recorded_at >= since)))
     out.update(session.scalars(select(MedicationOrder.patient_id).where(
@@ -71,10 +157,13 @@ def changed_patients(session, done_at: datetime, now: datetime) -> tuple[set[int
     out.update(session.scalars(select(CommunityMedication.patient_id)
                                .where(CommunityMedication.recorded_at >= since)))
     zones = set(session.scalars(select(Facility.timezone).distinct()))
-    new_day = any(local_day(done_at, tz) != local_day(now, tz) for tz in zones)
+    new_day = any(local_day(mark.done_at, tz) != local_day(now, tz) for tz in zones)
     if new_day:
-        out.update(session.scalars(select(InterruptionEpisode.patient_id)
-                                   .where(InterruptionEpisode.end_on.is_(None))))
+        # Going on, or ending on the watermark's day or later: an episode is cut at
+        # "today", and the day after a release from court still counts (without supply).
+        first = min((local_day(mark.done_at, tz) for tz in zones), default=mark.done_at.date())
+        out.update(session.scalars(select(InterruptionEpisode.patient_id).where(
+            or_(InterruptionEpisode.end_on.is_(None), InterruptionEpisode.end_on >= first))))
     return out, new_day
 
 
@@ -91,12 +180,12 @@ def keyed(job: str, *config) -> str:
     return f"{job}:{digest}"
 
 
-def incremental_since(session, key: str, now: datetime) -> datetime | None:
-    """The instant from which a run at `now` rereads changes, or None for a full pass."""
-    done_at = watermark(session, key)
-    if done_at is None or done_at > now or done_at.date() != now.date():
+def incremental_since(session, key: str, now: datetime) -> Watermark | None:
+    """The watermark a run at `now` rereads the changes from, or None for a full pass."""
+    mark = read(session, key)
+    if mark is None or mark.done_at > now or mark.done_at.date() != now.date():
         return None
-    return done_at - LATE_COMMIT_MARGIN
+    return mark
 
 
 def finish(session, key: str, now: datetime) -> None:
@@ -107,13 +196,15 @@ def finish(session, key: str, now: datetime) -> None:
     set_watermark(session, key, now)
 
 
-def ladder_inputs_changed(session, since: datetime) -> tuple[set[int], set[int]]:
-    """(episode ids, patient ids) whose ladder rungs may have changed since `since`:
-    episodes written since (their counts, family or facility), and the patients whose
-    pregnancy or TB treatment (the phase) was recorded or changed since."""
+def ladder_inputs_changed(session, mark: Watermark) -> tuple[set[int], set[int]]:
+    """(episode ids, patient ids) whose ladder rungs may have changed since the
+    watermark `mark`: episodes written since (their counts, family or facility; not
+    those the run at `mark` had seen), and the patients whose pregnancy or TB
+    treatment (the phase) was recorded or changed since."""
     from ..models.srh import Pregnancy
-    episodes = set(session.scalars(select(InterruptionEpisode.id)
-                                   .where(InterruptionEpisode.updated_at >= since)))
+    since = mark.since
+    episodes = set(session.scalars(select(InterruptionEpisode.id).where(
+        mark.changed(InterruptionEpisode.updated_at, InterruptionEpisode.updated_run))))
     patients = set(session.scalars(select(Pregnancy.patient_id).where(
         or_(Pregnancy.recorded_at >= since, Pregnancy.plan_updated_at >= since,
             Pregnancy.ended_on >= since.date()))))

@@ -6,7 +6,7 @@ import pytest
 from flask.cli import FlaskGroup
 
 from prisoncare import clock
-from prisoncare.cli import LOCK_NAME, scheduled_tick
+from prisoncare.cli_scheduler import LOCK_NAME, scheduled_tick
 from prisoncare.extensions import db
 from prisoncare.jobs import JOBS
 from prisoncare.models import Alert

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 
-from prisoncare.cli import LOCK_NAME
+from prisoncare.cli_scheduler import LOCK_NAME
 from prisoncare.extensions import db
 from prisoncare.jobs import JOBS
 from prisoncare.models import SchedulerLock

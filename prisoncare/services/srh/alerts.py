@@ -143,13 +143,13 @@ def raise_srh_alerts(*, now) -> int:
     from .changes import changed_patients, new_local_day
     rules = facts.alert_rule_set()
     key = wm.keyed("srh-alerts", rules)
-    since = wm.incremental_since(db.session, key, now)
-    if since is not None and new_local_day(db.session, since + wm.LATE_COMMIT_MARGIN, now):
-        since = None
-    if since is None:
+    mark = wm.incremental_since(db.session, key, now)
+    if mark is not None and new_local_day(db.session, mark.done_at, now):
+        mark = None
+    if mark is None:
         raised, _resolved = sync(now=now)
     else:
-        ids = changed_patients(db.session, since, now)
+        ids = changed_patients(db.session, mark, now)
         raised = sync(now=now, patient_ids=ids)[0] if ids else 0
     wm.finish(db.session, key, now)
     return raised

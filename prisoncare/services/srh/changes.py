@@ -12,8 +12,10 @@ ART interruption episodes, and time. Time enters two ways:
   pregnancy ongoing or recent, or a child living with them, have such items, so
   every incremental run looks at all of them (a few hundred at national scale).
 
-Everything else is a row written since the watermark (`since`, the margin already
-taken off): read by its timestamp, set-based, never a pass over every woman.
+Everything else is a row written since the watermark (`mark.since`, the margin
+already taken off): read by its timestamp, set-based, never a pass over every
+woman. Her ART episodes are read likewise, except those the watermark's run had
+already seen (sweep_watermark.Watermark.changed).
 """
 from datetime import timedelta
 
@@ -35,7 +37,8 @@ def new_local_day(session, done_at, now) -> bool:
     return any(local_day(done_at, tz) != local_day(now, tz) for tz in zones)
 
 
-def changed_patients(session, since, now) -> set[int]:
+def changed_patients(session, mark, now) -> set[int]:
+    since = mark.since
     recent = (now - timedelta(days=RECENT_BIRTH_DAYS)).date()
     queries = [
         # time-driven by the hour: pregnancies ongoing or recent, children in care
@@ -61,8 +64,9 @@ def changed_patients(session, since, now) -> set[int]:
             MedicationOrder.created_at >= since, MedicationOrder.discontinued_at >= since,
             MedicationOrder.start_at.between(since, now), MedicationOrder.end_at.between(since, now))),
         select(CommunityMedication.patient_id).where(CommunityMedication.recorded_at >= since),
-        select(InterruptionEpisode.patient_id).where(InterruptionEpisode.programme == "art",
-                                                     InterruptionEpisode.updated_at >= since),
+        select(InterruptionEpisode.patient_id).where(
+            InterruptionEpisode.programme == "art",
+            mark.changed(InterruptionEpisode.updated_at, InterruptionEpisode.updated_run)),
     ]
     out = set()
     for query in queries:
