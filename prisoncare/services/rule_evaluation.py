@@ -1,6 +1,6 @@
 """The sweep's rule evaluation: ask each rule module for the alerts its rules call
 for at `now`, raise them (once per condition, whatever the cadence), then resolve
-those whose condition ended.
+those whose condition ended and move the treatment alerts to where she is now.
 
   ladder_alerts      ladder rungs and pregnancy rules     <rule>:episode:<episode id>
   rule_conditions    transfers without a handover          <rule>:event:<move event id>
@@ -10,11 +10,12 @@ those whose condition ended.
                      dose lost / unplanned release /       <rule>:event:<custody event id>
                      planned absence
   checklist_alerts   checklist overdue                     <rule>:checklist:<instance id>
+  ladder_closing     closes_on (interruption end, release) and the move on transfer
 
-A condition that ends (a higher rung reached, a handover recorded, a task done)
-resolves its alert with resolved_by empty and a note, computed from the data like
-the raising, so a late sweep ends in the same state as punctual ones. Custody staff
-see only a rule's custody_message.
+A condition that ends (a higher rung reached, a handover recorded, a task done, a
+dose given again, her release) resolves its alert with resolved_by empty and a note,
+computed from the data like the raising, so a late sweep ends in the same state as
+punctual ones. Custody staff see only a rule's custody_message.
 """
 from datetime import timedelta
 
@@ -25,11 +26,13 @@ from . import rule_conditions as conditions
 from .alert_closing import close_alerts
 from .alerts import raise_alerts
 from .ladder_alerts import ladder_hits, ladders, pregnant_patient_ids, tb_phases  # noqa: F401
+from .ladder_closing import closing_notes, follow_her
 
 
 def evaluate_rules(session, now, rules: ar.RuleSet, settings: dict, since=None) -> dict:
     """Raise the alerts every rule calls for at `now`, then resolve those whose
-    condition ended or whose rung was superseded; returns counts raised per source.
+    condition ended or whose rung was superseded, and move the open treatment alerts
+    to her facility; returns counts raised per source.
     `since`: the ladders and the missed-in-a-window rule read only what may have
     changed since then (the sweep's watermark, `evaluate_rules_job`); None reads all."""
     lookback = timedelta(days=settings["rules"]["lookback_days"])
@@ -55,7 +58,9 @@ def evaluate_rules(session, now, rules: ar.RuleSet, settings: dict, since=None) 
               for name, drafts in sources.items()}
     to_resolve.update(checklist_alerts.closed(session, settings["checklist_overdue"]))
     to_resolve.update(events.departures_passed(session, rules, now, absence_hours))
-    close_alerts(session, to_resolve, now=now)
+    # a rung superseded before its episode ended keeps saying so, as punctual sweeps left it
+    close_alerts(session, {**closing_notes(session, rules, now), **to_resolve}, now=now)
+    follow_her(session, rules)
     return raised
 
 
