@@ -38,6 +38,7 @@ class AlertRule:
     escalate_to: str | None = None
     custody_message: str | None = None
     blocks_dosing: bool = False
+    closes_on: tuple[str, ...] = ()   # interruption_end | release: see alert_schema.CLOSES_ON
 
     def applies_to(self, programme: str, drug_family: str | None = None) -> bool:
         return self.programme == programme and self.drug_family in (None, drug_family)
@@ -115,13 +116,15 @@ def _ordered(hits: Iterable[RuleHit]) -> list[RuleHit]:
 
 
 def _rung(rules, kind, programme, drug_family, phase, value) -> list[RuleHit]:
-    """The single most specific rung of a ladder whose range contains ``value``."""
-    found = [r for r in _applicable(rules, kind, programme, drug_family)
-             if value >= 1 and r.params.get("phase") in (None, phase) and r.contains(value)]
-    if not found:
-        return []
-    best = min(found, key=lambda r: (r.drug_family is None, _width(r), -r.params["min"], r.id))
-    return [RuleHit(best, value)]
+    """Per ladder, the single most specific rung whose range contains ``value``: a rule
+    of its own ladder (TB-04, any phase, beside the phase ladders) is reached too."""
+    found: dict[tuple, list[AlertRule]] = {}
+    for r in _applicable(rules, kind, programme, drug_family):
+        if value >= 1 and r.params.get("phase") in (None, phase) and r.contains(value):
+            found.setdefault(ladder_key(r), []).append(r)
+    return [RuleHit(min(rungs, key=lambda r: (r.drug_family is None, _width(r),
+                                              -r.params["min"], r.id)), value)
+            for rungs in found.values()]
 
 
 def _width(rule: AlertRule) -> float:

@@ -24,6 +24,14 @@ TASK_STARTS = ("admission", "pregnancy_recorded", "child_admitted")
 CHECKLISTS = ("intake",)          # checklists whose items a task_overdue rule may name
 _ITEM_ID = re.compile(r"^[A-Z]+-\d+[a-z]?$")
 LADDER_KINDS = ("missed_consecutive_days", "consecutive_interruption_days")
+# Conditions about her treatment rather than a place or a task: their alerts follow her
+# on transfer, and they may close themselves (`closes_on`) when
+#   interruption_end  the interruption episode ends: the programme's dose given again
+#                     (rules whose alert names an episode)
+#   release           the custody episode ends by release (the release rules take over)
+EPISODE_KINDS = LADDER_KINDS + ("pregnant_missed",)
+TREATMENT_KINDS = EPISODE_KINDS + ("missed_in_window",)
+CLOSES_ON = {"interruption_end": EPISODE_KINDS, "release": TREATMENT_KINDS}
 # Words that would disclose a diagnosis or treatment to custody staff.
 _CLINICAL_WORDS = re.compile(
     r"\b(methadone|buprenorphine|opioids?|opiates?|ost|art|arvs?|antiretroviral|hiv|tb|"
@@ -31,7 +39,7 @@ _CLINICAL_WORDS = re.compile(
     r"medications?|medicines?|drugs?|diagnos\w*|treatment|prescri\w*)\b", re.IGNORECASE)
 _ID = re.compile(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$")
 _RULE_KEYS = {"id", "programme", "drug_family", "condition", "severity", "role", "escalate_to",
-              "action", "custody_message", "source", "blocks_dosing"}
+              "action", "custody_message", "source", "blocks_dosing", "closes_on"}
 _REQUIRED = ("id", "programme", "condition", "severity", "role", "action", "source")
 
 
@@ -168,6 +176,7 @@ def _flatten(raw: dict, thresholds: Mapping[str, int]) -> dict[str, Any]:
     rule = {k: v for k, v in raw.items() if k != "condition"}
     cond = dict(raw["condition"])
     rule["kind"] = cond.pop("kind")
+    rule["closes_on"] = tuple(raw.get("closes_on", ()))
     rule["params"] = {k: _resolve(v, thresholds) for k, v in cond.items()}
     return rule
 
@@ -195,7 +204,20 @@ def _rule_problems(raw: dict, thresholds) -> list[str]:
     p += _custody_problems(raw)
     if "condition" in raw:
         p += _condition_problems(raw, thresholds)
+    if "closes_on" in raw:
+        p += _closes_on_problems(raw)
     return p
+
+
+def _closes_on_problems(raw: dict) -> list[str]:
+    value = raw["closes_on"]
+    if not isinstance(value, list) or len(set(map(repr, value))) != len(value):
+        return ["closes_on must be a list without repeats"]
+    if problem := _subset(tuple(CLOSES_ON), allow_empty=True)(value):
+        return [f"closes_on: {problem}"]
+    kind = raw["condition"].get("kind") if isinstance(raw.get("condition"), dict) else None
+    return [f"closes_on {event!r} does not apply to condition {kind!r} (only to "
+            f"{', '.join(CLOSES_ON[event])})" for event in value if kind not in CLOSES_ON[event]]
 
 
 def _custody_problems(raw: dict) -> list[str]:

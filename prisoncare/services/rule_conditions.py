@@ -1,6 +1,7 @@
 """Rule conditions the sweep reads beside the ladders (rule_evaluation.py): transfers
-without a handover (OST-T-01, TB-06), missed doses in a window (ART-02), and tasks
-overdue (BR-01, BR-02; the SRH code plugs in BR-03 and BR-07 with `task_source`).
+without a handover (OST-T-01, ART-T-01, TB-06, HCV-T-01), missed doses in a window
+(ART-02), and tasks overdue (BR-01, BR-02; the SRH code plugs in BR-03 and BR-07 with
+`task_source`).
 
 Each returns (drafts to raise, {dedup key: note} to resolve): a condition that has
 ended resolves its alert, computed from the data like the raising, so a late sweep
@@ -31,7 +32,8 @@ from .transfer_handovers import hours_until, transfer_facts
 NOT_TAKEN = ("missed", "absent", "refused", "not_available")
 LABELS = {"ost": "OST", "art": "ART", "tb": "TB treatment", "hcv": "HCV treatment"}
 HANDED_OVER = {"ost": "the prescription, last dose time and take-home status",
-               "tb": "the treatment card and the doses remaining"}
+               "tb": "the treatment card and the doses remaining",
+               "art": "the prescription", "hcv": "the prescription"}
 
 
 def _spec(rule: ar.AlertRule, message: str) -> AlertSpec:
@@ -47,7 +49,7 @@ def _of_kind(rules, kind):
 # --------------------------------------------------------------------- transfers
 
 def transfers(session, rules, now):
-    """OST-T-01, TB-06: a move planned within `within_hours`, or under way, with no
+    """OST-T-01, ART-T-01, TB-06, HCV-T-01: a move planned within `within_hours`, or under way, with no
     handover of the programme since it was first planned."""
     mine = _of_kind(rules, "transfer_without_record")
     drafts, resolved = [], {}

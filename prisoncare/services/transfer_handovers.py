@@ -1,6 +1,7 @@
-"""Transfer handovers (issue 5, OST-T-01 and TB-06): the sending health unit records
-what it sent the receiving one (prescription and MAR summary, last dose time and
-take-home status for OST; treatment card and doses remaining for TB).
+"""Transfer handovers (issue 5: OST-T-01, ART-T-01, TB-06, HCV-T-01): the sending health
+unit records what it sent the receiving one (prescription and MAR summary, last dose
+time and take-home status for OST; treatment card and doses remaining for TB; the
+prescription for ART and HCV).
 
 A handover belongs to a move: the first `transfer_scheduled` (or an unplanned
 `transfer_out`) since she last arrived. `transfer_facts` finds the moves under way
@@ -156,8 +157,9 @@ def _check(data: dict, move: TransferFact, now) -> dict:
 
 
 def record_handover(actor, patient: Patient, data: dict, *, now) -> TransferHandover:
-    """Record a handover for her current move; resolves the move's open OST-T-01 /
-    TB-06 alerts for the programmes it covers, in the same transaction."""
+    """Record a handover for her current move; resolves the move's open transfer
+    alerts (OST-T-01, ART-T-01, TB-06, HCV-T-01) for the programmes it covers, in the same
+    transaction."""
     if not can_see_facility(actor, patient.facility_id):
         raise PermissionDenied("Only the sending health unit records the transfer handover.")
     move = current_move(patient, now)

@@ -16,8 +16,8 @@ RULES = load_rules()
 T0 = datetime(2026, 3, 2, 7, 0, tzinfo=timezone.utc)
 REQUIRED = ["OST-M-01", "OST-M-02", "OST-M-03", "OST-M-04", "OST-M-05", "OST-B-01", "OST-B-02",
             "OST-B-03", "OST-P-01", "OST-E-01", "OST-E-02", "OST-T-01", "OST-R-01", "OST-R-02",
-            "OST-R-03", "ART-01", "ART-04", "ART-06", "ART-07", "TB-01", "TB-02", "HCV-01",
-            "HCV-02", "HCV-03", "BR-01", "BR-02", "BR-03", "BR-07"]
+            "OST-R-03", "ART-01", "ART-04", "ART-06", "ART-07", "ART-T-01", "TB-01", "TB-02",
+            "TB-04", "HCV-01", "HCV-02", "HCV-03", "HCV-T-01", "BR-01", "BR-02", "BR-03", "BR-07"]
 
 
 def ids(hits):
@@ -39,8 +39,20 @@ def test_unplanned_release_is_critical_for_ost_and_art():
 
 
 def test_rules_for_custody_carry_a_custody_message():
-    for rule_id in ("OST-E-02", "OST-PRE-01", "ART-PRE-01", "OST-T-01", "OST-R-03"):
+    for rule_id in ("OST-E-02", "OST-PRE-01", "ART-PRE-01", "OST-T-01", "OST-R-03", "ART-T-01",
+                    "HCV-T-01"):
         assert RULES.get(rule_id).custody_message
+
+
+@pytest.mark.parametrize("rule_id, programme", [
+    ("OST-T-01", "ost"), ("ART-T-01", "art"), ("TB-06", "tb"), ("HCV-T-01", "hcv")])
+def test_a_transfer_without_the_record_is_high_for_the_sending_nurse(rule_id, programme):
+    rule = RULES.get(rule_id)
+    assert (rule.kind, rule.programme, rule.severity, rule.role) == (
+        "transfer_without_record", programme, "high", "nurse")
+    assert rule.custody_message == ("Collect the sealed health envelope from the health unit "
+                                    "before departure.")
+    assert rule.escalate_to == (None if rule_id in ("OST-T-01", "TB-06") else "clinician")
 
 
 # ------------------------------------------------------------------------------ ladders
@@ -86,11 +98,58 @@ def test_pregnancy_raises_at_day_one(programme, family, days, expected):
     ("hcv", None, 20, ["HCV-02"]), ("hcv", None, 21, ["HCV-03"]), ("hcv", None, 60, ["HCV-03"]),
     ("tb", "intensive", 1, ["TB-02"]), ("tb", "intensive", 13, ["TB-02"]),
     ("tb", "intensive", 14, ["TB-01"]), ("tb", "continuation", 55, []),
-    ("tb", "continuation", 56, ["TB-03"]), ("tb", None, 20, []),
+    ("tb", "continuation", 56, ["TB-03", "TB-04"]), ("tb", None, 20, []),
+    # TB-04 (>= 56 days, any phase: record lost to follow-up) beside the phase ladders
+    ("tb", "intensive", 55, ["TB-01"]), ("tb", "intensive", 56, ["TB-01", "TB-04"]),
+    ("tb", "continuation", 400, ["TB-03", "TB-04"]), ("tb", None, 56, ["TB-04"]),
 ])
 def test_calendar_day_ladders(programme, phase, days, expected):
     assert ids(evaluate_streak(programme, None, 1, False, RULES, interruption_days=days,
                                phase=phase)) == expected
+
+
+GAP_AND_RELEASE = ("interruption_end", "release")
+
+
+@pytest.mark.parametrize("rule_id, closes_on", [
+    # the action is about the gap itself: moot once the dose is given again
+    *[(r, GAP_AND_RELEASE) for r in ("OST-M-01", "OST-M-02", "OST-B-01", "ART-01", "TB-02",
+                                     "HCV-01")],
+    # the action must still happen after the gap: a person resolves it (or her release)
+    *[(r, ("release",)) for r in ("OST-M-03", "OST-M-04", "OST-M-05", "OST-B-02", "OST-B-03",
+                                  "OST-P-01", "ART-02", "ART-03", "ART-04", "TB-01", "TB-03",
+                                  "HCV-02", "HCV-03")],
+    ("TB-04", ()),                                       # the outcome is recorded by a person
+    ("OST-T-01", ()), ("OST-E-02", ()), ("OST-R-03", ()), ("BR-01", ()),
+])
+def test_which_alerts_close_themselves(rule_id, closes_on):
+    assert RULES.get(rule_id).closes_on == closes_on
+
+
+@pytest.mark.parametrize("trigger, closes_on, fragment", [
+    ('{ kind = "transfer_without_record" }', '["release"]', "does not apply to condition"),
+    ('{ kind = "missed_in_window", min_missed = 2, window_days = 7 }',
+     '["interruption_end"]', "does not apply to condition 'missed_in_window'"),
+    ('{ kind = "pregnant_missed", min = 1 }', '["discharge"]', "unknown ['discharge']"),
+    ('{ kind = "pregnant_missed", min = 1 }', '"release"', "must be a list"),
+    ('{ kind = "pregnant_missed", min = 1 }', '["release", "release"]', "without repeats"),
+])
+def test_closes_on_is_validated(tmp_path, trigger, closes_on, fragment):
+    path = tmp_path / "rules.toml"
+    path.write_text(f'''
+[[rule]]
+id = "X-01"
+programme = "art"
+severity = "info"
+role = "nurse"
+action = "Do it."
+source = "test"
+condition = {trigger}
+closes_on = {closes_on}
+''')
+    with pytest.raises(RuleFileError) as excinfo:
+        load_rules(path)
+    assert fragment in str(excinfo.value) and "X-01" in str(excinfo.value)
 
 
 @pytest.mark.parametrize("missed, length, expected", [
@@ -294,7 +353,8 @@ def test_planned_absence_raises_a_task_before_departure(programme, event, return
 
 
 @pytest.mark.parametrize("programme, sent, expected", [
-    ("ost", False, ["OST-T-01"]), ("ost", True, []), ("tb", False, ["TB-06"]), ("hcv", False, []),
+    ("ost", False, ["OST-T-01"]), ("ost", True, []), ("tb", False, ["TB-06"]),
+    ("hcv", False, ["HCV-T-01"]), ("art", False, ["ART-T-01"]), ("women", False, []),
 ])
 def test_transfer_without_record(programme, sent, expected):
     assert ids(evaluate_transfer_record(programme, sent, RULES)) == expected

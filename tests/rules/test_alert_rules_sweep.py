@@ -9,7 +9,7 @@ from prisoncare.rules.alert_rules import (RuleFileError, evaluate_missed_in_wind
                                           evaluate_transfer_record, ladder_key, load_rules,
                                           missed_in_window_runs, superseded)
 from prisoncare.rules.alert_rules import evaluate_streak
-from prisoncare.services.rule_evaluation import ladder_hits
+from prisoncare.services.ladder_alerts import ladder_hits
 
 RULES = load_rules()
 D = date(2026, 3, 1)
@@ -26,7 +26,12 @@ def ids(hits):
     ("ost", False, 24.5, []),                    # more than 24 h ahead: not yet
     ("ost", True, 2, []),
     ("tb", False, 3, ["TB-06"]),
-    ("art", False, 3, []),
+    ("art", False, 3, ["ART-T-01"]),
+    ("art", False, 24.5, []),
+    ("art", True, 3, []),
+    ("hcv", False, None, ["HCV-T-01"]),
+    ("hcv", True, None, []),
+    ("women", False, 3, []),
 ])
 def test_transfer_record_window(programme, sent, departs_in, expected):
     assert ids(evaluate_transfer_record(programme, sent, RULES, departs_in)) == expected
@@ -75,8 +80,10 @@ def test_runs_of_missed_art_doses(days, expected):
     ("ost", "buprenorphine", 4, 4, False, None, {"OST-B-01", "OST-B-02"}, {"OST-B-01": "OST-B-02"}),
     ("art", None, 30, 30, False, None, {"ART-01", "ART-03"}, {}),   # two ladders of one rung
     ("tb", None, 14, 14, False, "intensive", {"TB-02", "TB-01"}, {"TB-02": "TB-01"}),
-    ("tb", None, 60, 60, False, "continuation", {"TB-03"}, {}),
+    ("tb", None, 60, 60, False, "continuation", {"TB-03", "TB-04"}, {}),
     ("tb", None, 10, 10, False, "continuation", set(), {}),
+    ("tb", None, 56, 56, False, "intensive", {"TB-02", "TB-01", "TB-04"}, {"TB-02": "TB-01"}),
+    ("tb", None, 55, 55, False, "continuation", set(), {}),
     ("hcv", None, 25, 25, False, None, {"HCV-01", "HCV-02", "HCV-03"},
      {"HCV-01": "HCV-03", "HCV-02": "HCV-03"}),
 ])

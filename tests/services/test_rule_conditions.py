@@ -1,7 +1,7 @@
 """The rules added to the sweep, as tables against the database: transfers without a
-handover (OST-T-01, TB-06), missed ART doses in a window (ART-02), the TB ladders by
-treatment phase (TB-01/02/03), the Bangkok tasks (BR-01, BR-02), and ladder rungs
-superseded by the next one (services, controlled clock)."""
+handover (OST-T-01, ART-T-01, TB-06, HCV-T-01), missed ART doses in a window (ART-02),
+the TB ladders by treatment phase (TB-01/02/03; TB-04 in any phase), the Bangkok tasks
+(BR-01, BR-02), and ladder rungs superseded by the next one (services, controlled clock)."""
 from datetime import date, timedelta
 
 import pytest
@@ -18,7 +18,9 @@ from tests.factories import admit, build_world, make_patient
 from .test_sweep_helpers import alerts, at, event, give, on_methadone, staff, sweep
 
 EVALUATE = [j for j in JOBS if j.id == "evaluate-rules"]
-DRUGS = {"ost": "Methadone oral solution", "tb": "Rifampicin/isoniazid", "art": "TLD"}
+DRUGS = {"ost": "Methadone oral solution", "tb": "Rifampicin/isoniazid", "art": "TLD",
+         "hcv": "Sofosbuvir/velpatasvir"}
+ENVELOPE = "Collect the sealed health envelope from the health unit before departure."
 
 
 @pytest.fixture
@@ -57,7 +59,12 @@ def hand_over(patient, programmes, **extra):
     ("ost", 10, ["ost"], {}),                        # sent before the sweep looked
     ("tb", 10, None, {"TB-06": ("open", None)}),
     ("tb", 10, ["tb"], {}),
-    ("art", 10, None, {}),                           # no transfer rule for ART
+    ("art", 10, None, {"ART-T-01": ("open", None)}),
+    ("art", 30, None, {}),
+    ("art", 10, ["art"], {}),
+    ("hcv", 10, None, {"HCV-T-01": ("open", None)}),
+    ("hcv", 30, None, {}),
+    ("hcv", 10, ["hcv"], {}),
 ])
 def test_transfer_without_handover(w, programme, hours_ahead, handed_over, expected):
     patient, order = on_methadone(programme=programme, drug=DRUGS[programme])
@@ -67,7 +74,8 @@ def test_transfer_without_handover(w, programme, hours_ahead, handed_over, expec
     if handed_over:
         hand_over(patient, handed_over)
     sweep(at(9, 9))
-    assert {k: v for k, v in state(patient).items() if k in ("OST-T-01", "TB-06")} == expected
+    assert {k: v for k, v in state(patient).items()
+            if k.endswith("-T-01") or k == "TB-06"} == expected
 
 
 def test_the_handover_resolves_the_alert_and_custody_gets_only_a_task(w):
@@ -89,6 +97,32 @@ def test_the_handover_resolves_the_alert_and_custody_gets_only_a_task(w):
     assert alert.resolve_note == f"Transfer handover #{row.id} recorded by nurse.a."
     sweep(at(9, 11))                                 # nothing raised again for this move
     assert [a.status for a in alerts(patient) if a.rule_code == "OST-T-01"] == ["resolved"]
+
+
+@pytest.mark.parametrize("programme, rule", [("art", "ART-T-01"), ("hcv", "HCV-T-01")])
+def test_art_and_hcv_transfers_give_custody_only_the_envelope_task(w, programme, rule):
+    from prisoncare.presenters import alert_dict
+    from prisoncare.services.alerts import list_alerts
+    patient, order = on_methadone(programme=programme, drug=DRUGS[programme])
+    clock.set_now(at(9, 8))
+    give(order, 9)
+    plan_transfer(patient, 12)
+    sweep(at(9, 9))
+    [alert] = [a for a in alerts(patient) if a.rule_code == rule]
+    assert (alert.severity, alert.role, alert.status) == ("high", "nurse", "open")
+    assert alert.custody_message == ENVELOPE
+    custody = staff("custody.a")
+    seen, _ = list_alerts(custody, patient_id=patient.id, now=clock.now())
+    shown = [alert_dict(a, custody) for a in seen]
+    assert [(d["rule"], d["programme"], d["action"], d["message"]) for d in shown
+            if d["id"] == alert.id] == [("custody_task", None, None, ENVELOPE)]
+    assert all(d["programme"] is None and d["action"] is None for d in shown)
+    assert not any(word in d["message"] for d in shown for word in ("ART", "HCV", "prescription"))
+    clock.set_now(at(9, 10))
+    row = hand_over(patient, [programme])
+    db.session.expire_all()
+    assert state(patient, rule)[rule] == ("resolved",
+                                          f"Transfer handover #{row.id} recorded by nurse.a.")
 
 
 def test_an_unplanned_transfer_under_way_raises_and_a_new_move_needs_a_new_handover(w):
@@ -164,7 +198,10 @@ def tb_episode(patient, length, start=date(2026, 3, 1)):
     ("intensive", 14, {"TB-02": ("resolved", "superseded by TB-01"), "TB-01": ("open", None)}),
     ("continuation", 13, {}),
     ("continuation", 55, {}),
-    ("continuation", 56, {"TB-03": ("open", None)}),
+    ("continuation", 56, {"TB-03": ("open", None), "TB-04": ("open", None)}),
+    # TB-04 (>= 56 days in any phase: record the outcome as lost to follow-up)
+    ("intensive", 56, {"TB-02": ("resolved", "superseded by TB-01"), "TB-01": ("open", None),
+                       "TB-04": ("open", None)}),
 ])
 def test_tb_ladders_follow_the_phase_of_the_order(w, phase, length, expected):
     clock.set_now(at(1, 12))

@@ -3,7 +3,9 @@ moved by hand: a woman on methadone and ART is admitted, taken to court for a da
 left undocumented for two days, found by a sweep (a high alert; methadone blocked
 until a clinician reviews her), reviewed and dosed again, transferred (the handover
 missing at first, then recorded), and released from court without a plan. Every
-dose status, interruption episode with its cause, and alert is checked.
+dose status, interruption episode with its cause, and alert is checked: the alerts
+about a gap close when she is dosed again, her open treatment alerts follow her to
+the receiving facility, and her release closes them (the release rules take over).
 
 FAC-A and FAC-B are in Europe/Kyiv (UTC+2 in March): methadone at 08:00 local is
 06:00 UTC, ART at 09:00 local is 07:00 UTC."""
@@ -109,6 +111,20 @@ class Story:
                           for a in db.session.scalars(select(Alert).where(
                               Alert.patient_id == self.pid)))
 
+    def notes(self, prefix):
+        with self.app.app_context():
+            return sorted((a.rule_code, a.status, a.resolve_note)
+                          for a in db.session.scalars(select(Alert).where(
+                              Alert.patient_id == self.pid, Alert.rule_code.startswith(prefix))))
+
+    def facilities(self, prefix):
+        from prisoncare.models import Facility
+        with self.app.app_context():
+            return sorted(db.session.execute(
+                select(Alert.rule_code, Alert.status, Facility.code)
+                .join(Facility, Alert.facility_id == Facility.id)
+                .where(Alert.patient_id == self.pid, Alert.rule_code.startswith(prefix))).all())
+
     def alert_id(self, rule):
         with self.app.app_context():
             return db.session.scalar(select(Alert.id).where(Alert.patient_id == self.pid,
@@ -195,6 +211,10 @@ def test_the_story_of_issue_5(app, world):
     assert s.episodes() == [
         ("art", 4, 6, "court", {"court": 1, "documentation_gap": 2}),
         ("ost", 4, 6, "court", {"court": 1, "documentation_gap": 2})]
+    # the gap's own rung closes with the interruption; the viral load (ART-02) is still due
+    assert s.notes("ART-0") == [
+        ("ART-01", "resolved", "Interruption ended: ART given 2026-03-07 09:05 Kyiv time."),
+        ("ART-02", "open", None)]
     # -- 8 March: a transfer to FAC-B planned for the 9th at 07:00 local, no handover yet
     s.at(at(8, 6, 5))
     s.ok(s.give("ost", 8))
@@ -204,9 +224,10 @@ def test_the_story_of_issue_5(app, world):
     s.event("custody.a", type="transfer_scheduled", occurred_at=at(8, 10), expected_at=at(9, 5),
             to_facility="FAC-B")
     s.sweep(at(8, 10, 15))
-    transfer_alerts = [a for a in s.alerts() if a[0] == "OST-T-01" or a[0].endswith("PRE-01")]
+    transfer_alerts = [a for a in s.alerts() if a[0].endswith(("-T-01", "PRE-01"))]
     assert transfer_alerts == [("ART-PRE-01", "warning", "nurse", "open"),       # the transfer
                                ("ART-PRE-01", "warning", "nurse", "resolved"),   # court: over
+                               ("ART-T-01", "high", "nurse", "open"),
                                ("OST-PRE-01", "warning", "nurse", "open"),
                                ("OST-PRE-01", "warning", "nurse", "resolved"),
                                ("OST-T-01", "high", "nurse", "open")]
@@ -218,7 +239,8 @@ def test_the_story_of_issue_5(app, world):
     s.ok(s.api("nurse.a").post(f"/api/v1/patients/{s.pid}/transfer-handovers", json={
         "programmes": ["ost", "art"], "prescription_sent": True, "mar_summary_sent": True,
         "last_dose_at": iso(at(8, 6, 5)), "take_home_doses": 0}))
-    assert ("OST-T-01", "high", "nurse", "resolved") in s.alerts()
+    assert {("OST-T-01", "high", "nurse", "resolved"),
+            ("ART-T-01", "high", "nurse", "resolved")} <= set(s.alerts())
     # -- 9 March: in transfer 07:00-12:00 local; FAC-B doses her on arrival
     s.at(at(9, 5))
     s.event("custody.a", type="transfer_out", occurred_at=at(9, 5), to_facility="FAC-B")
@@ -227,6 +249,10 @@ def test_the_story_of_issue_5(app, world):
     s.at(at(9, 10, 30))
     s.ok(s.give("ost", 9, user="nurse.b", administered_at=iso(at(9, 10, 20))))
     s.sweep(at(9, 18))
+    # her open ART alerts followed her to FAC-B: the viral load is FAC-B's to schedule
+    assert s.facilities("ART-0") == [("ART-01", "open", "FAC-B"),          # from 9 March
+                                     ("ART-01", "resolved", "FAC-A"),      # 4-6 March
+                                     ("ART-02", "open", "FAC-B")]
     # -- 10 March: to court from FAC-B at 07:00 local, released there at 13:00 local
     s.at(at(10, 5))
     s.event("custody.b", type="court_out", occurred_at=at(10, 5))
@@ -248,11 +274,12 @@ def test_the_story_of_issue_5(app, world):
         ("ost", 4, 6, "court", {"court": 1, "documentation_gap": 2}),
         ("ost", 10, 11, "court", {"court": 1, "release_without_supply": 1})]
     assert s.alerts() == [
-        ("ART-01", "info", "nurse", "open"),                 # 4-6 March
-        ("ART-01", "info", "nurse", "open"),                 # from 9 March
-        ("ART-02", "warning", "clinician", "open"),
+        ("ART-01", "info", "nurse", "resolved"),             # 4-6 March: ART given again
+        ("ART-01", "info", "nurse", "resolved"),             # from 9 March: released
+        ("ART-02", "warning", "clinician", "resolved"),      # released
         ("ART-PRE-01", "warning", "nurse", "resolved"),      # before court: the day is over
         ("ART-PRE-01", "warning", "nurse", "resolved"),      # before the transfer: done too
+        ("ART-T-01", "high", "nurse", "resolved"),           # by the handover
         ("ART-U-01", "critical", "clinician", "open"),       # released from court on ART
         ("CHK-01", "warning", "nurse", "resolved"),          # the four checklists below,
         ("CHK-01", "warning", "nurse", "resolved"),          # closed by her release
@@ -260,7 +287,7 @@ def test_the_story_of_issue_5(app, world):
         ("CHK-01", "warning", "nurse", "resolved"),
         ("OST-E-02", "high", "nurse", "open"),               # court, 4 March
         ("OST-E-02", "high", "nurse", "open"),               # court, 10 March
-        ("OST-M-01", "info", "nurse", "open"),               # from 10 March
+        ("OST-M-01", "info", "nurse", "resolved"),           # from 10 March: released
         ("OST-M-01", "info", "nurse", "resolved"),
         ("OST-M-02", "warning", "nurse", "resolved"),
         ("OST-M-03", "high", "clinician", "resolved"),       # by the clinician, with a note
@@ -273,3 +300,8 @@ def test_the_story_of_issue_5(app, world):
         overdue = sorted(a.message.split(" checklist")[0] for a in db.session.scalars(
             select(Alert).where(Alert.patient_id == s.pid, Alert.rule_code == "CHK-01")))
     assert overdue == ["The intake", "The pre court", "The pre transfer", "The transfer in"]
+    # the release closed her ladder alerts: continuity is the release plan's (RL-16, OST-R-03)
+    released = "Released 2026-03-10 13:00 Kyiv time: continuity is now the release plan's."
+    assert [n for n in s.notes("ART-0") + s.notes("OST-M-01") if n[2] == released] == [
+        ("ART-01", "resolved", released), ("ART-02", "resolved", released),
+        ("OST-M-01", "resolved", released)]

@@ -1,0 +1,170 @@
+"""The rules on custody events and their doses: community treatment not continued
+after admission (OST-E-01, ART-06), a dose lost to court, transfer or hospital
+(OST-E-02), an unplanned release (OST-R-03, ART-U-01) and doses due during a planned
+absence (OST-PRE-01, ART-PRE-01), whose before-departure task is moot once the
+absence is over.
+
+Keys: not continued  <rule>:custody-episode:<custody episode id>
+      the others     <rule>:event:<custody event id>
+"""
+from collections import defaultdict
+from datetime import timedelta
+
+from sqlalchemy import and_, func, or_, select
+
+from ..models.intake import CommunityMedication
+from ..models.interruptions import DoseMark
+from ..models.medication import DoseAdministration, MedicationOrder, ScheduledDose
+from ..models.patients import CustodyEpisode, CustodyEvent, Patient
+from ..rules import alert_rules as ar
+from .alerts import AlertDraft
+from .dose_marks import _chunks
+from .facility_time import LocalStamp
+from .release_facts import release_plan_facts, release_was_planned
+from .rule_drafts import open_alert_keys, programme_label, rule_spec
+
+
+WHERE = {"court": "at court", "transfer": "in transfer", "hospital": "in hospital"}
+
+
+def not_continued(session, rules, now, lookback):
+    meds = session.execute(
+        select(CommunityMedication.patient_id, CommunityMedication.programme,
+               CustodyEpisode.id, CustodyEpisode.admitted_at, Patient.facility_id)
+        .distinct()
+        .join(CustodyEpisode, CommunityMedication.episode_id == CustodyEpisode.id)
+        .join(Patient, CommunityMedication.patient_id == Patient.id)
+        .where(CustodyEpisode.released_at.is_(None), CustodyEpisode.admitted_at >= now - lookback,
+               CommunityMedication.programme.in_(("ost", "art")))).all()
+    if not meds:
+        return
+    first_given, admissions = {}, {}
+    for chunk in _chunks({m[0] for m in meds}):
+        for pid, prog, episode_id, at in session.execute(
+                select(ScheduledDose.patient_id, MedicationOrder.programme, CustodyEpisode.id,
+                       func.min(DoseAdministration.administered_at))
+                .join(MedicationOrder, ScheduledDose.order_id == MedicationOrder.id)
+                .join(DoseAdministration, and_(DoseAdministration.dose_id == ScheduledDose.id,
+                                               DoseAdministration.voided_at.is_(None),
+                                               DoseAdministration.outcome == "given"))
+                .join(CustodyEpisode, and_(CustodyEpisode.patient_id == ScheduledDose.patient_id,
+                                           CustodyEpisode.released_at.is_(None),
+                                           DoseAdministration.administered_at
+                                           >= CustodyEpisode.admitted_at))
+                .where(ScheduledDose.patient_id.in_(chunk))
+                .group_by(ScheduledDose.patient_id, MedicationOrder.programme, CustodyEpisode.id)):
+            first_given[(pid, prog, episode_id)] = at
+        admissions.update(session.execute(
+            select(CustodyEvent.episode_id, CustodyEvent.id).where(
+                CustodyEvent.patient_id.in_(chunk), CustodyEvent.type == "admission")).all())
+    for pid, prog, episode_id, admitted_at, fac_id in meds:
+        given = first_given.get((pid, prog, episode_id))
+        for hit in ar.evaluate_not_continued(prog, admitted_at, given, now, rules):
+            message = (f"Community {programme_label(prog)} recorded at admission; "
+                       + ("no dose given in custody yet" if given is None
+                          else f"first dose given {hit.observed} h after admission")
+                       + f" (target {hit.rule.params['hours']} h).")
+            yield AlertDraft(rule_spec(hit.rule, message), pid, fac_id,
+                             f"{hit.rule_id}:custody-episode:{episode_id}", "admission",
+                             admissions.get(episode_id))
+
+
+def doses_lost(session, rules, now, lookback):
+    rows = session.execute(
+        select(ScheduledDose.patient_id, ScheduledDose.facility_id, MedicationOrder.programme,
+               DoseMark.cause, DoseMark.custody_event_id, CustodyEvent.type,
+               func.min(ScheduledDose.due_at))
+        .join(MedicationOrder, ScheduledDose.order_id == MedicationOrder.id)
+        .join(DoseMark, DoseMark.dose_id == ScheduledDose.id)
+        .join(CustodyEvent, DoseMark.custody_event_id == CustodyEvent.id)
+        .where(ScheduledDose.status == "absent", DoseMark.cause.in_(tuple(WHERE)),
+               ScheduledDose.due_at >= now - lookback)
+        .group_by(ScheduledDose.patient_id, ScheduledDose.facility_id, MedicationOrder.programme,
+                  DoseMark.cause, DoseMark.custody_event_id, CustodyEvent.type)).all()
+    stamp = LocalStamp(session)
+    for pid, fac_id, prog, cause, event_id, event_type, due_at in rows:
+        for hit in ar.evaluate_custody_dose_loss(prog, cause, rules):
+            message = (f"{programme_label(prog)} dose due {stamp(due_at, fac_id)} not given: "
+                       f"she was {WHERE[cause]}.")
+            yield AlertDraft(rule_spec(hit.rule, message), pid, fac_id,
+                             f"{hit.rule_id}:event:{event_id}", event_type, event_id)
+
+
+def _active_at(at):
+    return and_(MedicationOrder.start_at <= at,
+                or_(MedicationOrder.end_at.is_(None), MedicationOrder.end_at > at),
+                or_(MedicationOrder.discontinued_at.is_(None),
+                    MedicationOrder.discontinued_at > at),
+                MedicationOrder.status != "superseded")
+
+
+def unplanned_releases(session, rules, now, lookback):
+    # Unplanned: from court or hospital, or from the facility with neither a
+    # release_scheduled nor the sentence's expected date near (bail, release by order).
+    scheduled, expected = release_plan_facts(CustodyEvent.__table__)
+    rows = session.execute(
+        select(CustodyEvent.id, CustodyEvent.patient_id, CustodyEvent.release_from,
+               Patient.facility_id, MedicationOrder.programme, CustodyEvent.occurred_at,
+               scheduled, expected).distinct()
+        .join(Patient, CustodyEvent.patient_id == Patient.id)
+        .join(MedicationOrder, and_(MedicationOrder.patient_id == CustodyEvent.patient_id,
+                                    _active_at(CustodyEvent.occurred_at)))
+        .where(CustodyEvent.type == "release",
+               CustodyEvent.occurred_at >= now - lookback, CustodyEvent.occurred_at <= now)).all()
+    rows = [row[:5] for row in rows
+            if row.release_from != "facility"
+            or not release_was_planned(row.occurred_at, row.release_scheduled, row.sentence_expected_at)]
+    for event_id, pid, where, fac_id, prog in rows:
+        for hit in ar.evaluate_unplanned_release(prog, False, rules):
+            message = (f"Unplanned release from {where} while on {programme_label(prog)}: no release "
+                       "plan, bridging supply or letter was prepared.")
+            yield AlertDraft(rule_spec(hit.rule, message), pid, fac_id,
+                             f"{hit.rule_id}:event:{event_id}", "release", event_id)
+
+
+def planned_absences(session, rules, now, hours: dict):
+    """Doses due while she will be away: one query joining the planned movements to
+    the doses due from their departure (bounded by the longest absence), grouped
+    per event and programme."""
+    longest = timedelta(hours=max(hours.values()))
+    rows = session.execute(
+        select(CustodyEvent.id, CustodyEvent.patient_id, CustodyEvent.type,
+               CustodyEvent.expected_at, Patient.facility_id, MedicationOrder.programme,
+               ScheduledDose.due_at)
+        .join(Patient, CustodyEvent.patient_id == Patient.id)
+        .join(ScheduledDose, and_(ScheduledDose.patient_id == CustodyEvent.patient_id,
+                                  ScheduledDose.due_at >= CustodyEvent.expected_at))
+        .join(MedicationOrder, ScheduledDose.order_id == MedicationOrder.id)
+        .where(CustodyEvent.type.in_(tuple(hours)), CustodyEvent.expected_at > now,
+               Patient.custody_status == "in_custody", ScheduledDose.status == "due",
+               ScheduledDose.due_at > now, ScheduledDose.due_at <= now + longest
+               + timedelta(days=2))).all()
+    due = defaultdict(list)
+    for event_id, pid, etype, departs, fac_id, prog, due_at in rows:
+        due[(event_id, pid, etype, departs, fac_id, prog)].append(due_at)
+    stamp = LocalStamp(session)
+    for (event_id, pid, etype, departs, fac_id, prog), due_ats in due.items():
+        returns = departs + timedelta(hours=hours[etype])
+        for hit in ar.evaluate_planned_absence(prog, etype, departs, returns, due_ats, rules):
+            message = (f"{hit.observed} {programme_label(prog)} dose(s) due while she is away "
+                       f"({etype.replace('_scheduled', '')}, leaving "
+                       f"{stamp(departs, fac_id)}).")
+            yield AlertDraft(rule_spec(hit.rule, message), pid, fac_id,
+                             f"{hit.rule_id}:event:{event_id}", etype, event_id)
+
+
+def departures_passed(session, rules, now, hours: dict) -> dict[str, str]:
+    """A before-departure task (give the dose early or send it with the escort) is moot
+    once the planned absence is over: resolved. A dose she then lost is its own alert."""
+    codes = {r.id for r in rules if r.kind == "dose_due_during_planned_absence"}
+    open_ = open_alert_keys(session, codes) if codes else []
+    events = {e for _, e in open_ if e is not None}
+    ends = {}
+    for chunk in _chunks(events):
+        for event_id, etype, expected_at in session.execute(
+                select(CustodyEvent.id, CustodyEvent.type, CustodyEvent.expected_at)
+                .where(CustodyEvent.id.in_(chunk))).all():
+            if expected_at is not None:
+                ends[event_id] = expected_at + timedelta(hours=hours.get(etype, 24))
+    return {key: "The planned absence is over." for key, event_id in open_
+            if event_id in ends and ends[event_id] <= now}
