@@ -176,7 +176,9 @@ def test_a_court_date_with_a_dose_due_asks_for_the_dose_before_departure(w):
     event(patient, "court_scheduled", at(9, 8), expected_at=at(10, 5))   # 07:00 Kyiv
     sweep(at(9, 20))
     [task] = [a for a in alerts(patient) if a.rule_code == "OST-PRE-01"]
-    assert task.custody_message == "Attend the health unit before departure."
+    assert task.custody_message == ("Bring the person to the health unit before departure; the "
+                                    "escort carries any sealed health envelope the nurse "
+                                    "hands over.")
     assert task.cause_event_type == "court_scheduled"
     # the nurse reads the departure in her own time, not in UTC
     assert "leaving 2026-03-10 07:00 Kyiv time" in task.message

@@ -97,7 +97,8 @@ def test_custody_staff_see_their_task_and_never_the_letter(app, as_user, world):
     client = app.test_client()
     login(client, "custody.a")
     inbox = get(client, "/alerts")
-    assert "Attend the health unit before departure." in inbox.main.text
+    assert ("Bring the person to the health unit before departure; the escort carries any "
+            "sealed health envelope the nurse hands over.") in inbox.main.text
     assert links(inbox) == [] and "OST" not in inbox.main.text
     assert get(client, f"/patients/{pid}").by_id("escort") is None
     assert client.get(f"/patients/{pid}/escort-letter?event={event_id}").status_code == 403
