@@ -2,7 +2,7 @@
 escalated while nobody acknowledges them. Custody staff only ever see the
 non-diagnostic task text of the alerts meant for them."""
 from dataclasses import dataclass
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import and_, case, false, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -107,6 +107,20 @@ def _status_filter(user, statuses):
     return column.in_(statuses)
 
 
+def _rule_filter(user, rule: str):
+    """Filter by rule code only over the alerts whose rule the user is shown. Custody
+    staff see their tasks as rule "custody_task": filtering their tasks by a clinical
+    rule code (OST-E-02, ART-U-01 ...) would tell them who is on which treatment."""
+    if sees_clinical_alerts(user):
+        return Alert.rule_code == rule
+    if rule == "custody_task":
+        return Alert.custody_message.is_not(None)
+    if "release_officer" in user.roles:
+        return and_(Alert.rule_code == rule,
+                    or_(Alert.role == "release_officer", Alert.escalated_to == "release_officer"))
+    return false()
+
+
 def list_alerts(user, *, facility_id=None, status=None, patient_id=None, rule=None,
                 severity=None, mine=False, limit=100, offset=0, now) -> tuple[list[Alert], int]:
     """Alerts the user may see, most severe first (then newest): one query, a count
@@ -120,9 +134,11 @@ def list_alerts(user, *, facility_id=None, status=None, patient_id=None, rule=No
     if mine and (clause := inbox_clause(user)) is not None:
         query = query.where(clause)
     for column, value in ((Alert.facility_id, facility_id), (Alert.patient_id, patient_id),
-                          (Alert.rule_code, rule), (Alert.severity, severity)):
+                          (Alert.severity, severity)):
         if value is not None:
             query = query.where(column == value)
+    if rule is not None:
+        query = query.where(_rule_filter(user, rule))
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     rank = case({s: i for i, s in enumerate(SEVERITIES)}, value=Alert.severity, else_=0)
     rows = db.session.scalars(query.order_by(rank.desc(), Alert.opened_at.desc(), Alert.id.desc())

@@ -92,3 +92,17 @@ def test_inbox_shows_only_the_users_roles_and_all_shows_the_facility(app, as_use
     clinician = as_user("clinician.a")
     assert clinician.get("/api/v1/alerts?mine=true").get_json()["total"] == 0
     assert clinician.get("/api/v1/alerts").get_json()["total"] == 1
+
+
+def test_custody_cannot_filter_their_tasks_by_a_clinical_rule(app, as_user, world):
+    """A rule code names the treatment: custody staff filtering by OST-PRE-01 would learn
+    who is on OST. They filter by what they see, "custody_task"; nurses by the rule."""
+    pid = admitted(as_user)
+    raise_for(app, pid)
+    custody, nurse = as_user("custody.a"), as_user("nurse.a")
+    assert custody.get("/api/v1/alerts?rule=OST-PRE-01").get_json() == {"items": [], "total": 0}
+    tasks = custody.get("/api/v1/alerts?rule=custody_task").get_json()
+    assert tasks["total"] == 1 and tasks["items"][0]["rule"] == "custody_task"
+    assert custody.get("/api/v1/alerts").get_json()["total"] == 1
+    assert nurse.get("/api/v1/alerts?rule=OST-PRE-01").get_json()["total"] == 1
+    assert nurse.get("/api/v1/alerts?rule=custody_task").get_json()["total"] == 0
