@@ -61,7 +61,7 @@ def alert_dict(a, user) -> dict:
         "status": task_status(a) if task else a.status,
         "opened_at": a.opened_at,
         "message": a.custody_message if task else a.message,
-        "action": None if task else _action(a),
+        "action": None if task else a.action,
         "escalation_level": a.escalation_level,
         "escalated_to": None if task else a.escalated_to,
         "escalated_from": a.role if a.escalated_to and not task else None,
@@ -74,11 +74,3 @@ def alert_dict(a, user) -> dict:
                   if a.cause_event_id else None),
     }
 
-
-def _action(a) -> str | None:
-    """The rule's suggested action, never claiming a block the dosing guard does not
-    enforce (rules/alert_wording.py: OST-B-02 says "clinical review before dosing" at
-    3 days of buprenorphine; the guard blocks from 5)."""
-    from .rules.alert_wording import action_text
-    from .services.pass_alerts import guard_thresholds, rules_by_id
-    return action_text(a.rule_code, a.action, rules_by_id().get(a.rule_code), guard_thresholds())

@@ -1,12 +1,9 @@
-"""How an alert reads to staff: the short text at the hatch, and an action text that
-never claims a block the dosing guard does not enforce. Pure: plain values in, text out.
+"""How an alert reads to staff at the hatch: a few words in the facility's local time.
+Pure: plain values in, text out.
 
-The rule table (data/alert_rules.toml) and the dosing guard's threshold table
-(review_thresholds.REVIEW_THRESHOLDS) are separate sources. The guard is the source of
-truth for blocking: a `given` OST dose is refused with `review_required` from its
-threshold (methadone 3, buprenorphine 5 consecutive days without a given dose). A
-ladder rule that says `blocks_dosing` below that threshold (OST-B-02, buprenorphine at
-3-4 days: "clinical review before dosing") is advice, not a block, and is worded so.
+A missed-days rung that says `blocks_dosing` reads "Review required": the dosing guard
+blocks each OST drug family from the lowest such rung of the rule table
+(dosing_guards.thresholds_from_rules), so the two cannot disagree.
 """
 import re
 from datetime import datetime
@@ -14,16 +11,6 @@ from typing import Mapping
 from zoneinfo import ZoneInfo
 
 PLANNED_ABSENCES = {"court_scheduled": "court", "transfer_scheduled": "transfer"}
-
-# The wording of a ladder rung that advises a review below the guard's threshold; {days}
-# is the guard's threshold. A rule not listed here gets the generic sentence.
-ADVISORY_ACTIONS = {
-    "OST-B-02": ("Clinical review advised soon; consider dose adjustment. Dosing is not "
-                 "blocked: a clinician review is required from {days} consecutive days "
-                 "without a given dose."),
-}
-_GENERIC_ADVISORY = ("Dosing is not blocked: a clinician review is required from {days} "
-                     "consecutive days without a given dose. Advice: {action}")
 
 _UTC_INSTANT = re.compile(r"(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}) UTC")
 
@@ -35,24 +22,6 @@ def guard_days(rule, thresholds: Mapping[str, Mapping]) -> int | None:
         return None
     entry = thresholds.get(rule.drug_family)
     return entry["days"] if entry else None
-
-
-def enforced_block(rule, thresholds: Mapping[str, Mapping]) -> bool:
-    """Whether the guard refuses a `given` dose at this rung (its lowest day count)."""
-    days = guard_days(rule, thresholds)
-    return bool(rule is not None and rule.blocks_dosing and days is not None
-                and rule.params["min"] >= days)
-
-
-def action_text(rule_code: str, action: str | None, rule,
-                thresholds: Mapping[str, Mapping]) -> str | None:
-    """The alert's suggested action as shown: the rule's own text, unless the rule
-    says `blocks_dosing` at a rung the guard does not block."""
-    days = guard_days(rule, thresholds)
-    if rule is None or not rule.blocks_dosing or days is None or enforced_block(rule, thresholds):
-        return action
-    wording = ADVISORY_ACTIONS.get(rule_code, _GENERIC_ADVISORY)
-    return wording.format(days=days, action=action or "")
 
 
 def local_instants(text: str, tz: str) -> str:
@@ -76,7 +45,5 @@ def hatch_text(*, rule, message: str, cause_event_type: str | None,
         when = local.strftime("%H:%M") if local.date() == on_day else local.strftime("%Y-%m-%d %H:%M")
         return f"Give the dose before {where} departure {when}"
     if rule is not None and rule.blocks_dosing and guard_days(rule, thresholds) is not None:
-        if enforced_block(rule, thresholds):
-            return "Review required"
-        return f"Review advised (not blocked before {guard_days(rule, thresholds)} days)"
+        return "Review required"
     return local_instants(message, tz)

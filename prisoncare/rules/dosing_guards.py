@@ -1,8 +1,10 @@
 """Safety guards on recording a ``given`` dose. Pure functions over plain values.
 
 * OST review block: after ``days`` consecutive scheduled days without a given dose
-  (methadone 3, buprenorphine 5; the table is ``review_thresholds.REVIEW_THRESHOLDS``)
-  a given dose needs a clinician review recorded since.
+  (methadone 3, buprenorphine 5: the lowest ``blocks_dosing`` rung of each family in
+  the rule table, ``thresholds_from_rules``; drug names in
+  ``review_thresholds.REVIEW_THRESHOLDS``) a given dose needs a clinician review
+  recorded since.
 * Same-day double dose: one order is given at most as many times per local day as its
   schedule has times of day.
 """
@@ -22,6 +24,7 @@ __all__ = [
     "consecutive_days_without_given",
     "drug_family",
     "merge_thresholds",
+    "thresholds_from_rules",
     "review_required",
     "review_threshold",
     "second_dose_same_day",
@@ -59,6 +62,21 @@ def merge_thresholds(override: Mapping[str, Mapping] | None = None) -> dict[str,
     for family, entry in merged.items():
         _check_entry(family, entry)
     return merged
+
+
+def thresholds_from_rules(rules) -> dict[str, dict]:
+    """{family: {"days": n}}: the lowest rung of each OST drug family's missed-days
+    ladder that says `blocks_dosing` in the rule table (alert_rules.toml, with the
+    deployment's overrides), so the alert that says "withhold until assessed" and the
+    guard that refuses the dose move together. Merge it onto the default table with
+    `merge_thresholds`; a family without a blocking rung keeps the table's days."""
+    days: dict[str, int] = {}
+    for rule in rules:
+        if (rule.blocks_dosing and rule.kind == "missed_consecutive_days" and rule.drug_family
+                and rule.programme == "ost"):
+            n = int(rule.params["min"])
+            days[rule.drug_family] = min(n, days.get(rule.drug_family, n))
+    return {family: {"days": n} for family, n in days.items()}
 
 
 def drug_family(drug: str, thresholds: Mapping[str, Mapping] | None = None) -> str | None:

@@ -9,7 +9,10 @@ doses" does.
 
 Format: ``family -> {"days", "match", "rule_id", "source"}``
 
-* ``days``: int >= 1, the streak length at which a review is required.
+* ``days``: int >= 1, the streak length at which a review is required, used only when
+  the rule table (alert_rules.toml) has no missed-days rung with ``blocks_dosing`` for
+  the family: the guard takes the lowest such rung's ``min``, overrides included
+  (``dosing_guards.thresholds_from_rules``; services.pass_alerts.guard_thresholds).
 * ``match``: lower-case words; a drug name belongs to the family when one of its words
   (letters only, case-folded: "Buprenorphine/Naloxone 8mg/2mg" → buprenorphine,
   naloxone, mg) is in this list. The first family that matches wins. A drug that no

@@ -116,7 +116,11 @@ def review_blocked(doses, thresholds=None) -> set[int]:
     _ost_history); then, only for the patients whose streak reached a threshold,
     the last given instant and the last review. The threshold table is merged and
     each drug name matched once per call, not once per dose."""
-    table = dosing_guards.merge_thresholds(thresholds)
+    if thresholds is None:   # the rule table's blocking rungs, overrides included
+        from .pass_alerts import guard_thresholds
+        table = guard_thresholds()
+    else:
+        table = dosing_guards.merge_thresholds(thresholds)
     families: dict[str, str | None] = {}   # drug -> family, once per drug name, not per row
 
     def family_of(drug):

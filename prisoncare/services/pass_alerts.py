@@ -47,7 +47,10 @@ def rules_by_id() -> dict:
 
 
 def guard_thresholds() -> dict:
-    return dosing_guards.merge_thresholds()
+    """The dosing guard's table: drug families and names from review_thresholds, the
+    days from the rule table's blocking rungs (with the deployment's overrides)."""
+    return dosing_guards.merge_thresholds(
+        dosing_guards.thresholds_from_rules(rules_by_id().values()))
 
 
 def ward_alerts(user, facility: Facility, ward_id: int | None, day: date, *,

@@ -250,3 +250,22 @@ def test_two_nurses_record_the_same_dose_at_once(app, as_user, patient_id, order
     assert loser["error"]["code"] == "dose_already_recorded"
     with app.app_context():
         assert db.session.query(DoseAdministration).count() == 1
+
+
+def test_the_block_moves_with_the_rule_tables_blocking_rung(app, as_user, patient_id):
+    """A deployment that moves the methadone ladder (PRISONCARE_ALERT_RULE_OVERRIDES)
+    moves the dosing block with it: the guard blocks from the lowest rung that says
+    blocks_dosing, not from a second table."""
+    app.config["ALERT_RULE_OVERRIDES"] = {"OST-M-03": {"min": 5}, "OST-M-04": {"min": 6},
+                                          "OST-M-05": {"min": 7}}
+    try:
+        clinician, nurse = as_user("clinician.a"), as_user("nurse.a")
+        assert clinician.post(f"/api/v1/patients/{patient_id}/orders", json=order_body(
+            start_at="2026-03-05T12:00:00+02:00")).status_code == 201
+        dose = todays_dose(nurse, patient_id)      # 6-9 March not given: 4 days
+        assert dose["blocks"] == []
+        resp = nurse.post(f"/api/v1/doses/{dose['id']}/administration",
+                          json={"outcome": "given", "witnessed_by": "nurse.a"})
+        assert resp.status_code == 201, resp.get_json()
+    finally:
+        app.config["ALERT_RULE_OVERRIDES"] = None

@@ -214,3 +214,16 @@ def test_second_dose_same_day(times_per_day, given_today, refused):
 def test_second_dose_same_day_rejects_bad_counts(times_per_day, given_today):
     with pytest.raises(ValueError):
         second_dose_same_day(times_per_day, given_today)
+
+
+def test_the_guard_blocks_from_the_rule_tables_lowest_blocking_rung():
+    from prisoncare.rules import dosing_guards
+    """Methadone from OST-M-03 (3 days), buprenorphine from OST-B-03 (5 days: OST-B-02
+    at 3 advises), as issue 4 asks; a deployment's override moves the block."""
+    from prisoncare.rules.alert_rules import load_rules
+    assert dosing_guards.thresholds_from_rules(load_rules()) == {
+        "methadone": {"days": 3}, "buprenorphine": {"days": 5}}
+    moved = load_rules(overrides={"OST-B-03": {"min": 6}})
+    assert dosing_guards.thresholds_from_rules(moved)["buprenorphine"] == {"days": 6}
+    table = dosing_guards.merge_thresholds(dosing_guards.thresholds_from_rules(moved))
+    assert dosing_guards.review_threshold("Suboxone 8mg/2mg", table) == 6
