@@ -7,6 +7,7 @@ one. Only medication alerts (with a programme) meant for the nurse or clinician 
 "relevant at the hatch": checklist and release-planning alerts are not. Callers
 check who may see them (nurses and clinicians); facility scope is applied here.
 """
+import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
@@ -33,17 +34,16 @@ class HatchAlert:
     rule_code: str
 
 
-@lru_cache(maxsize=1)
-def _default_rules() -> dict:
-    return {r.id: r for r in alert_rules.load_rules()}
+@lru_cache(maxsize=4)
+def _rules(overrides_json: str) -> dict:
+    return {r.id: r for r in alert_rules.load_rules(overrides=json.loads(overrides_json))}
 
 
 def rules_by_id() -> dict:
-    """The rule table as the sweep reads it (with the deployment's overrides)."""
+    """The rule table as the sweep reads it (with the deployment's overrides), parsed
+    once per distinct overrides (every page and recording asks for it)."""
     overrides = current_app.config.get("ALERT_RULE_OVERRIDES") if has_app_context() else None
-    if overrides:
-        return {r.id: r for r in alert_rules.load_rules(overrides=overrides)}
-    return _default_rules()
+    return _rules(json.dumps(overrides or {}, sort_keys=True))
 
 
 def guard_thresholds() -> dict:
