@@ -7,7 +7,7 @@ from flask import Blueprint, Response, render_template, request, url_for
 from flask_login import current_user
 
 from .. import clock
-from ..authz import Permission, can, can_see_facility, require
+from ..authz import Permission, require
 from ..errors import NotFound
 from ..extensions import db
 from ..panels import register_panel
@@ -50,13 +50,8 @@ def letter_pdf(patient_id):
         "Content-Disposition": f'inline; filename="{name}"', "Cache-Control": "private, no-store"})
 
 
-def _may_print(user, patient) -> bool:
-    return (can(user, Permission.MAR_READ) and can(user, Permission.CLINICAL_READ)
-            and can_see_facility(user, patient.facility_id))
-
-
 def _panel(user, patient, now):
-    if not _may_print(user, patient) or patient.custody_status == "released":
+    if not service.may_print(user, patient) or patient.custody_status == "released":
         return None
     absences = service.upcoming_absences(db.session, patient, now=now)
     if not absences:
@@ -75,7 +70,7 @@ def escort_letter_url(alert: dict) -> str | None:
     cause = alert.get("cause") or {}
     if not cause.get("event_id") or alert.get("rule") not in _pre_departure_rules():
         return None
-    if not (can(current_user, Permission.MAR_READ) and can(current_user, Permission.CLINICAL_READ)):
+    if not service.may_print(current_user):
         return None
     return url_for("escort.letter", patient_id=alert["patient"], event=cause["event_id"])
 

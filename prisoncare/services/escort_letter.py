@@ -23,7 +23,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import aliased
 
 from .. import audit
-from ..authz import Permission, can_see_facility, ensure
+from ..authz import Permission, can, can_see_facility, ensure
 from ..errors import Conflict, NotFound
 from ..extensions import db
 from ..models import CustodyEpisode, CustodyEvent, Facility, Patient
@@ -318,12 +318,22 @@ def escort_letter(session, patient: Patient, *, now, hours=None, event_id=None,
         prepared_by=prepared_by)
 
 
+LETTER_PERMISSIONS = (Permission.MAR_READ, Permission.CLINICAL_READ)
+
+
+def may_print(user, patient=None) -> bool:
+    """Whether `user` may read the letter (of `patient`: her own facility only); the
+    page's panel and the alerts' link ask this, read_escort_letter enforces it."""
+    return (all(can(user, p) for p in LETTER_PERMISSIONS)
+            and (patient is None or can_see_facility(user, patient.facility_id)))
+
+
 def read_escort_letter(actor, patient_id: int, *, now, event_id=None, fmt="page") -> EscortLetter:
     """The letter as `actor` may read it: a nurse or clinician of her own facility (the
     sending health unit; any other facility, even the receiving one, gets a 404).
     Every read is in the access log (`escort_letter.read`, with the format)."""
-    ensure(actor, Permission.MAR_READ)
-    ensure(actor, Permission.CLINICAL_READ)
+    for permission in LETTER_PERMISSIONS:
+        ensure(actor, permission)
     patient = db.session.get(Patient, patient_id)
     if patient is None or not can_see_facility(actor, patient.facility_id):
         raise NotFound("No such patient.")
