@@ -168,7 +168,9 @@ def test_a_missed_day_in_pregnancy_is_high_for_the_prescriber(w):
     assert [(a.severity, a.role) for a in pregnant] == [("high", "clinician")]
 
 
-def test_a_court_date_with_a_dose_due_asks_for_the_dose_before_departure(w):
+def court_tomorrow_with_a_dose_due():
+    """Methadone given on the 8th and 9th; court at 07:00 Kyiv on the 10th, before the
+    08:00 dose; swept the evening before. Returns the OST-PRE-01 alert."""
     patient, order = on_methadone()
     clock.set_now(at(9, 8))
     give(order, 8)
@@ -176,6 +178,11 @@ def test_a_court_date_with_a_dose_due_asks_for_the_dose_before_departure(w):
     event(patient, "court_scheduled", at(9, 8), expected_at=at(10, 5))   # 07:00 Kyiv
     sweep(at(9, 20))
     [task] = [a for a in alerts(patient) if a.rule_code == "OST-PRE-01"]
+    return task
+
+
+def test_a_court_date_with_a_dose_due_asks_for_the_dose_before_departure(w):
+    task = court_tomorrow_with_a_dose_due()
     assert task.custody_message == ("Bring the person to the health unit before departure; the "
                                     "escort carries any sealed health envelope the nurse "
                                     "hands over.")
@@ -202,13 +209,7 @@ def test_an_overdue_checklist_alert_closes_when_the_checklist_is_done(w):
 
 
 def test_the_before_departure_task_closes_when_the_absence_is_over(w):
-    patient, order = on_methadone()
-    clock.set_now(at(9, 8))
-    give(order, 8)
-    give(order, 9)
-    event(patient, "court_scheduled", at(9, 8), expected_at=at(10, 5))   # 07:00 Kyiv
-    sweep(at(9, 20))
-    [task] = [a for a in alerts(patient) if a.rule_code == "OST-PRE-01"]
+    task = court_tomorrow_with_a_dose_due()
     sweep(at(10, 16))                             # court days last 12 h: still away
     db.session.refresh(task)
     assert task.status == "open"
