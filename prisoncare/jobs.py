@@ -136,18 +136,55 @@ JOBS: tuple[Job, ...] = (
 )
 
 
-def run_job(job: Job, now) -> tuple[bool, str]:
+@dataclass(frozen=True)
+class Lease:
+    """The scheduler's lease as a run of jobs holds it: `beat()` gives the instant to
+    renew it at (the heartbeat)."""
+    name: str
+    holder: str
+    beat: Callable
+
+    def renew(self) -> bool:
+        from .services import scheduler_lock
+        return scheduler_lock.acquire(self.name, self.holder, now=self.beat())
+
+
+def run_job(job: Job, now, lease: Lease | None = None) -> tuple[bool, str]:
+    """Run one job in one transaction. With `lease`, the transaction checks just
+    before its commit that this process still holds the lease; if another one has
+    taken it over meanwhile, everything the job did is rolled back and LeaseLost
+    is raised (after logging it): the caller stops."""
+    from .services.scheduler_lock import LeaseLost, ensure_held
     from .services.sweep_watermark import job_run
     try:
         with job_run(db.session):   # the run's number, stamped on what it writes
             summary = job.run(now)
+        if lease is not None:
+            ensure_held(lease.name, lease.holder)
         db.session.commit()
         return True, summary
+    except LeaseLost as lost:
+        db.session.rollback()
+        log.warning("job %s rolled back, nothing committed: %s", job.id, lost)
+        raise
     except Exception as error:  # noqa: BLE001 - one job's failure must not stop the others
         db.session.rollback()
         log.exception("job %s failed", job.id)
         return False, f"failed: {error}"
 
 
-def run_all(now, jobs=JOBS) -> list[tuple[str, bool, str]]:
-    return [(job.id, *run_job(job, now)) for job in jobs]
+def run_all(now, jobs=JOBS, lease: Lease | None = None) -> list[tuple[str, bool, str]]:
+    """Every job once at `now`. With `lease`: renewed before each job and re-checked
+    in each job's transaction; once it is lost nothing more runs or commits (the
+    job under way is rolled back and reported as not committed)."""
+    from .services.scheduler_lock import LeaseLost
+    results = []
+    for job in jobs:
+        try:
+            if lease is not None and not lease.renew():
+                raise LeaseLost(f"the lease {lease.name!r} was taken over before {job.id}")
+            results.append((job.id, *run_job(job, now, lease)))
+        except LeaseLost as lost:
+            results.append((job.id, False, f"not committed: {lost}"))
+            break
+    return results
