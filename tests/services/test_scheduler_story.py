@@ -269,8 +269,8 @@ def test_the_story_of_issue_5(app, world):
         ("ost", 10): "absent", ("art", 10): "absent"}        # at court; none after release
     assert s.episodes() == [
         ("art", 4, 6, "court", {"court": 1, "documentation_gap": 2}),
-        # transfer day, court day, then out without supply; court outranks transfer
-        ("art", 9, 11, "court", {"transfer": 1, "court": 1, "release_without_supply": 1}),
+        # transfer day, court day, then out without supply: begun by the transfer
+        ("art", 9, 11, "transfer", {"transfer": 1, "court": 1, "release_without_supply": 1}),
         ("ost", 4, 6, "court", {"court": 1, "documentation_gap": 2}),
         ("ost", 10, 11, "court", {"court": 1, "release_without_supply": 1})]
     assert s.alerts() == [
