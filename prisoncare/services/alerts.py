@@ -95,9 +95,12 @@ def task_status(alert: Alert) -> str:
 
 def inbox_clause(user):
     """The alerts for the user's own role(s): the role to act or the role it escalated
-    to; custody staff their tasks. None: no such role (auditors see them all)."""
+    to; auditors those escalated to them (after the clinician: they read, they do not
+    act); custody staff their tasks. None: no such role (an administrator)."""
     acting = sorted(user.roles & ACTING_ROLES)
     parts = [Alert.role.in_(acting), Alert.escalated_to.in_(acting)] if acting else []
+    if "auditor" in user.roles:
+        parts.append(Alert.escalated_to == "auditor")
     if "custody" in user.roles:
         parts.append(Alert.custody_message.is_not(None))
     return or_(*parts) if parts else None
