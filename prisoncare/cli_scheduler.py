@@ -30,16 +30,22 @@ def parse_instant(text: str) -> datetime:
 @with_appcontext
 def sweep_command(now_text):
     """Run every scheduler job once, at --now (default: now), and print a summary."""
-    from .jobs import run_all
+    import time
+    from datetime import timedelta
+    from .jobs import Lease, run_all
     from .services import scheduler_lock
     as_of = parse_instant(now_text) if now_text else clock.now()
     holder = f"sweep:{socket.gethostname()}:{os.getpid()}"
-    if not scheduler_lock.acquire(LOCK_NAME, holder, now=clock.now()):
+    started, ticks = clock.now(), time.monotonic()
+    if not scheduler_lock.acquire(LOCK_NAME, holder, now=started):
         lock = scheduler_lock.holder_of(LOCK_NAME)
         raise click.ClickException(f"the scheduler process {lock.holder} is running these jobs now")
+    # the heartbeat moves on with the time the sweep takes, whatever instant it runs as
+    lease = Lease(LOCK_NAME, holder,
+                  lambda: started + timedelta(seconds=time.monotonic() - ticks))
     try:
         with clock.frozen(as_of):
-            results = run_all(as_of)
+            results = run_all(as_of, lease=lease)
     finally:
         scheduler_lock.release(LOCK_NAME, holder)
     parts = [f"{job}: {summary}" for job, _ok, summary in results]
@@ -53,13 +59,16 @@ scheduler_cli = AppGroup("scheduler", help="The scheduler's own process.")
 
 def scheduled_tick(app, job, holder) -> str | None:
     """One scheduled run of `job`: only the lease holder works; others stand by."""
-    from .jobs import run_job
+    from .jobs import Lease, run_job
     from .services import scheduler_lock
     with app.app_context():
         now = clock.now()
         if not scheduler_lock.acquire(LOCK_NAME, holder, now=now):
             return None
-        ok, summary = run_job(job, now)
+        try:
+            ok, summary = run_job(job, now, Lease(LOCK_NAME, holder, clock.now))
+        except scheduler_lock.LeaseLost as lost:
+            summary = f"not committed: {lost}"
         return f"{job.id}: {summary}"
 
 
@@ -74,23 +83,42 @@ class SchedulerRunner:
     first runs every job once. A job it does not run is logged, never silently
     skipped. Runs are serialised within the process (one transaction at a time)."""
 
-    def __init__(self, app, holder, echo):
+    def __init__(self, app, holder, echo, jobs=None):
         import threading
+        from .jobs import JOBS, Lease
         self.app, self.holder, self.echo = app, holder, echo
+        self.jobs = JOBS if jobs is None else jobs
+        self.lease = Lease(LOCK_NAME, holder, clock.now)
         self.held = False
         self.mutex = threading.Lock()
 
     def _log(self, text):
         self.echo(f"{clock.now():%Y-%m-%d %H:%M:%S}Z {text}")
 
-    def _run(self, job, now):
+    def _run(self, job, now) -> bool:
+        """Run `job`; its transaction re-checks the lease before committing. False:
+        the lease was taken over meanwhile (nothing committed): stop."""
         from .jobs import run_job
-        ok, summary = run_job(job, now)
+        from .services import scheduler_lock
+        try:
+            ok, summary = run_job(job, now, self.lease)
+        except scheduler_lock.LeaseLost as lost:
+            self.held = False
+            self._log(f"{job.id}: not committed, rolled back: {lost}; stopping until "
+                      f"the lease is free")
+            return False
         self._log(f"{job.id}: {summary}")
+        return True
+
+    def _lost(self, before):
+        from .services import scheduler_lock
+        lock = scheduler_lock.holder_of(LOCK_NAME)
+        self.held = False
+        self._log(f"lease lost to {lock.holder if lock else '?'} before {before}: stopping")
 
     def _take(self, now) -> bool:
-        """Take or renew the lease; on taking it, run every job once. False: standby."""
-        from .jobs import JOBS
+        """Take or renew the lease; on taking it, run every job once, renewing the
+        lease before each. False: standby (or the lease was lost on the way)."""
         from .services import scheduler_lock
         if not scheduler_lock.acquire(LOCK_NAME, self.holder, now=now):
             lock = scheduler_lock.holder_of(LOCK_NAME)
@@ -101,8 +129,12 @@ class SchedulerRunner:
         if not self.held:
             self.held = True
             self._log(f"lease taken by {self.holder}: running every job once")
-            for job in JOBS:
-                self._run(job, now)
+            for n, job in enumerate(self.jobs):
+                if n and not self.lease.renew():   # a long job must not let the lease lapse
+                    self._lost(job.id)
+                    return False
+                if not self._run(job, now):
+                    return False
             return None   # every job has just run
         return True
 

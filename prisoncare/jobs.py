@@ -29,10 +29,23 @@ def _settings():
     return sweep_settings(current_app.config.get("SWEEP_SETTINGS"))
 
 
+def _since(job, now):
+    """The start of a dose job's window: the backfill before now, or before the run
+    that last completed after a downtime (capped; sweep_watermark.catch_up_start).
+    The job's watermark is written in its transaction."""
+    from .services import sweep_watermark
+    doses = _settings()["doses"]
+    since = sweep_watermark.catch_up_start(db.session, job, now,
+                                           timedelta(hours=doses["backfill_hours"]),
+                                           doses["catch_up_max_days"])
+    sweep_watermark.set_watermark(db.session, job, now)
+    return since
+
+
 def _generate(now):
     from .services.doses import generate_doses
     doses = _settings()["doses"]
-    made = generate_doses(db.session, now - timedelta(hours=doses["backfill_hours"]),
+    made = generate_doses(db.session, _since("generate-doses", now),
                           now + timedelta(hours=doses["ahead_hours"]), now)
     return f"{made} generated"
 
@@ -40,24 +53,26 @@ def _generate(now):
 def _mark_absent(now):
     from .services.dose_marks import mark_absent
     doses = _settings()["doses"]
-    since = now - timedelta(hours=doses["backfill_hours"])
+    since = _since("mark-absent", now)
     return f"{mark_absent(db.session, now, since=since, ahead_hours=doses['ahead_hours'])} changed"
 
 
 def _mark_missed(now):
     from .services.dose_marks import mark_missed
     settings = _settings()
-    since = now - timedelta(hours=settings["doses"]["backfill_hours"])
+    since = _since("mark-missed", now)
     marked = mark_missed(db.session, now, since=since, grace_hours=settings["grace_hours"])
     return f"{marked} marked"
 
 
 def _interruptions(now):
     from .services.interruption_episodes import recompute_episodes
-    s = _settings()["interruptions"]
+    settings = _settings()
+    s = settings["interruptions"]
     counts = recompute_episodes(db.session, now, recompute_days=s["recompute_days"],
                                 intake_lookback_days=s["intake_lookback_days"],
-                                programmes=s["programmes"])
+                                programmes=s["programmes"],
+                                max_days=settings["doses"]["catch_up_max_days"])
     return ", ".join(f"{n} {what}" for what, n in counts.items())
 
 
@@ -103,7 +118,7 @@ def _escalate(now):
 # In the order a sweep runs them: each reads what the previous ones wrote, and
 # each also converges on its own (a sweep killed halfway is finished by the next).
 JOBS: tuple[Job, ...] = (
-    Job("generate-doses", 60, _generate, "Doses due in the next 36 hours (and any missing of the past week)"),
+    Job("generate-doses", 60, _generate, "Doses due in the next 36 hours (and any missing of the past week, or since the last run)"),
     Job("mark-absent", 15, _mark_absent, "Doses due while she was at court, in hospital or in transfer"),
     Job("mark-missed", 15, _mark_missed, "Doses nobody recorded within the programme's grace window"),
     Job("interruptions", 15, _interruptions, "Open, extend and close treatment interruption episodes"),
@@ -121,18 +136,55 @@ JOBS: tuple[Job, ...] = (
 )
 
 
-def run_job(job: Job, now) -> tuple[bool, str]:
+@dataclass(frozen=True)
+class Lease:
+    """The scheduler's lease as a run of jobs holds it: `beat()` gives the instant to
+    renew it at (the heartbeat)."""
+    name: str
+    holder: str
+    beat: Callable
+
+    def renew(self) -> bool:
+        from .services import scheduler_lock
+        return scheduler_lock.acquire(self.name, self.holder, now=self.beat())
+
+
+def run_job(job: Job, now, lease: Lease | None = None) -> tuple[bool, str]:
+    """Run one job in one transaction. With `lease`, the transaction checks just
+    before its commit that this process still holds the lease; if another one has
+    taken it over meanwhile, everything the job did is rolled back and LeaseLost
+    is raised (after logging it): the caller stops."""
+    from .services.scheduler_lock import LeaseLost, ensure_held
     from .services.sweep_watermark import job_run
     try:
         with job_run(db.session):   # the run's number, stamped on what it writes
             summary = job.run(now)
+        if lease is not None:
+            ensure_held(lease.name, lease.holder)
         db.session.commit()
         return True, summary
+    except LeaseLost as lost:
+        db.session.rollback()
+        log.warning("job %s rolled back, nothing committed: %s", job.id, lost)
+        raise
     except Exception as error:  # noqa: BLE001 - one job's failure must not stop the others
         db.session.rollback()
         log.exception("job %s failed", job.id)
         return False, f"failed: {error}"
 
 
-def run_all(now, jobs=JOBS) -> list[tuple[str, bool, str]]:
-    return [(job.id, *run_job(job, now)) for job in jobs]
+def run_all(now, jobs=JOBS, lease: Lease | None = None) -> list[tuple[str, bool, str]]:
+    """Every job once at `now`. With `lease`: renewed before each job and re-checked
+    in each job's transaction; once it is lost nothing more runs or commits (the
+    job under way is rolled back and reported as not committed)."""
+    from .services.scheduler_lock import LeaseLost
+    results = []
+    for job in jobs:
+        try:
+            if lease is not None and not lease.renew():
+                raise LeaseLost(f"the lease {lease.name!r} was taken over before {job.id}")
+            results.append((job.id, *run_job(job, now, lease)))
+        except LeaseLost as lost:
+            results.append((job.id, False, f"not committed: {lost}"))
+            break
+    return results

@@ -42,10 +42,15 @@ due in custody), the days from it up to the order's first scheduled day are inta
 With ``released_without_supply_on``, the days after it through today are
 release_without_supply (counted in the length, not in missed_days: no longer in custody).
 
-A day's cause, and an episode's, is the highest in ``CAUSES`` among its lost days:
-custody movements first (they are what this system exists to catch), then release and
-intake transitions, then service failure (stock-out), then the patient's refusal, and
-last an unexplained gap. ``cause_days`` keeps every cause with its day count for audit.
+A day's cause is the highest in ``CAUSES`` among its lost doses: custody movements
+first (they are what this system exists to catch), then release and intake
+transitions, then service failure (stock-out), then the patient's refusal, and last
+an unexplained gap. An episode's cause is what began it: the cause of its first lost
+day, except that an unexplained day (documentation gap) gives way to the first
+explained day after it in the episode (a late-recorded movement often explains it).
+What comes later does not change it: an ART interruption begun in transfer and
+continued at court is the transfer's (a "highest cause over the whole episode" rule
+once called it court's). ``cause_days`` keeps every cause with its day count for audit.
 """
 from __future__ import annotations
 
@@ -200,6 +205,12 @@ def _episode(run: list[_Day], end_on: date | None, today: date) -> Episode:
         missed_days=sum(1 for d in run if d.in_custody),
         missed_doses=sum(d.missed_doses for d in lost),
         held_days=sum(1 for d in run if d.state == "held"),
-        cause=min(counts, key=CAUSES.index),
+        cause=_began_it(lost),
         cause_days=tuple((c, counts[c]) for c in CAUSES if c in counts),
     )
+
+
+def _began_it(lost: list[_Day]) -> str:
+    """The cause of the first lost day, passing over unexplained days while an
+    explained one follows (`lost` in day order)."""
+    return next((d.cause for d in lost if d.cause != "documentation_gap"), "documentation_gap")

@@ -14,6 +14,11 @@ from ..extensions import db
 from ..models import Alert
 
 
+# The roles an alert may escalate to: clinical alerts never reach custody staff (nor
+# an administrator), whatever a deployment's settings say.
+ESCALATION_ROLES = frozenset({"nurse", "clinician", "release_officer", "auditor"})
+
+
 @dataclass(frozen=True)
 class EscalationPolicy:
     minutes: dict = field(default_factory=dict)       # severity -> minutes per level
@@ -23,7 +28,7 @@ class EscalationPolicy:
 
     def role_after(self, rule_code: str, role: str) -> str | None:
         target = self.escalate_to.get(rule_code) or self.next_role.get(role)
-        return target if target and target != role else None
+        return target if target in ESCALATION_ROLES and target != role else None
 
 
 def escalation_policy(minutes=None) -> EscalationPolicy:

@@ -12,6 +12,7 @@ from ..errors import Conflict, NotFound
 from ..extensions import db
 from ..models import Alert
 from ..models.alerts import SEVERITIES
+from .custody_tasks import same_task, stands_for_its_task
 
 # Escalation (minutes per severity as data, the escalate_to role) lives in
 # alert_escalation; these names stay importable from here.
@@ -70,8 +71,8 @@ def visible_clause(user):
         allowed = []
         if "release_officer" in user.roles:
             allowed += [Alert.role == "release_officer", Alert.escalated_to == "release_officer"]
-        if "custody" in user.roles:
-            allowed.append(Alert.custody_message.is_not(None))
+        if "custody" in user.roles:   # one task per patient, event and text (custody_tasks)
+            allowed.append(and_(Alert.custody_message.is_not(None), stands_for_its_task()))
         clauses.append(or_(*allowed) if allowed else Alert.id.is_(None))
     return clauses
 
@@ -94,9 +95,12 @@ def task_status(alert: Alert) -> str:
 
 def inbox_clause(user):
     """The alerts for the user's own role(s): the role to act or the role it escalated
-    to; custody staff their tasks. None: no such role (auditors see them all)."""
+    to; auditors those escalated to them (after the clinician: they read, they do not
+    act); custody staff their tasks. None: no such role (an administrator)."""
     acting = sorted(user.roles & ACTING_ROLES)
     parts = [Alert.role.in_(acting), Alert.escalated_to.in_(acting)] if acting else []
+    if "auditor" in user.roles:
+        parts.append(Alert.escalated_to == "auditor")
     if "custody" in user.roles:
         parts.append(Alert.custody_message.is_not(None))
     return or_(*parts) if parts else None
@@ -221,8 +225,9 @@ def _update_task(user, alert: Alert, status: str, note, *, now) -> Alert:
     if current == "resolved" or (status == "acknowledged" and current != "open"):
         raise Conflict(f"This task is already {current}.",
                        code="alert_resolved" if current == "resolved" else "alert_not_open")
-    alert.custody_status, alert.custody_updated_at = status, now
-    alert.custody_updated_by_id, alert.custody_note = user.id, note
+    for same in same_task(db.session, alert):   # the task, whichever alert stands for it
+        same.custody_status, same.custody_updated_at = status, now
+        same.custody_updated_by_id, same.custody_note = user.id, note
     audit.record(user, "alert.custody_task." + ("resolve" if status == "resolved" else "acknowledge"),
                  entity="alert", entity_id=alert.id, patient_id=alert.patient_id, at=now)
     return alert

@@ -260,12 +260,16 @@ def _to_recompute(session, now, window_start, programmes, intake_days, full) -> 
 
 
 def recompute_episodes(session, now, *, recompute_days: int, intake_lookback_days: int,
-                       programmes, full: bool = False) -> dict:
+                       programmes, full: bool = False, max_days: int | None = None) -> dict:
     """Open, extend, close (and remove, when the record no longer shows them) the
     episodes; returns counts of what changed. Only the patients whose record
     changed since the last run are recomputed (see sweep_watermark), unless `full`
-    (or on the first run): the result is the same either way."""
-    window_start = (now - timedelta(days=recompute_days)).date()
+    (or on the first run): the result is the same either way. With `max_days`, after
+    a downtime the window reaches `recompute_days` before the last completed run
+    (at most `max_days` back), so an episode that began unseen gets its first day."""
+    recompute = timedelta(days=recompute_days)
+    window_start = (now - recompute if max_days is None else sweep_watermark.catch_up_start(
+        session, JOB, now, recompute, max_days)).date()
     pairs = _to_recompute(session, now, window_start, tuple(programmes),
                           intake_lookback_days, full)
     counts = {"opened": 0, "updated": 0, "closed": 0, "removed": 0}

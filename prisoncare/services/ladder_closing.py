@@ -8,10 +8,17 @@ the note saying why:
   release           her custody episode ended by release on or after the day the
                     interruption (or the run of missed doses) began: the release rules
                     take over.
-When both apply, the first to happen is named. It is computed from the record at every
-sweep for every open alert of these rules (few: the others are closed), so a late sweep
-ends where punctual ones would and a second sweep at the same instant closes nothing;
-a closed alert is never raised again (its key stays taken).
+When both apply, the first to happen is named. It is computed from the record, so a
+late sweep ends where punctual ones would and a second sweep at the same instant
+closes nothing; a closed alert is never raised again (its key stays taken).
+
+A full pass reads every open alert of these rules. An incremental run (the
+evaluate-rules watermark) reads only those that can have closed since: an alert can
+close only when its episode ends (by the dose given again, or at her release) or
+when she is released; so the open alerts of the patients whose episodes changed
+since the watermark (the interruptions job stamps them), of those whose pregnancy or
+TB phase changed (a rung raised now for an episode ended earlier), and of those with
+a release recorded since. The daily full pass is the same computation over all.
 
 On transfer, the open alerts of the treatment rules follow her: their facility becomes
 the one she is in now, as her orders and her doses still due do, so the receiving unit
@@ -109,14 +116,34 @@ def _releases(session, patient_ids, now, zones) -> dict[int, list[tuple]]:
     return out
 
 
-def closing_notes(session, rules, now) -> dict[str, str]:
+def _may_close(session, codes, since) -> list:
+    """(dedup key, rule, facility) of the open alerts of `codes` that may have closed
+    since the watermark `since` (all of them when None): see the module's docstring."""
+    query = select(Alert.dedup_key, Alert.rule_code, Alert.facility_id).where(
+        Alert.rule_code.in_(codes), Alert.status.in_(OPEN))
+    if since is None:
+        return session.execute(query).all()
+    from .sweep_watermark import ladder_inputs_changed
+    episode_ids, patient_ids = ladder_inputs_changed(session, since)
+    for chunk in _chunks(episode_ids):
+        patient_ids.update(session.scalars(select(InterruptionEpisode.patient_id)
+                                           .where(InterruptionEpisode.id.in_(chunk))))
+    patient_ids.update(session.scalars(select(CustodyEvent.patient_id).where(
+        CustodyEvent.type == "release", CustodyEvent.recorded_at >= since.since)))
+    rows = []
+    for chunk in _chunks(sorted(patient_ids)):
+        rows += session.execute(query.where(Alert.patient_id.in_(chunk))).all()
+    return rows
+
+
+def closing_notes(session, rules, now, since=None) -> dict[str, str]:
     """{dedup key: note} of the open alerts whose rule's `closes_on` condition has
-    happened by `now`."""
+    happened by `now`; with `since` (a Watermark), of those that may have closed
+    since then only (the others were looked at by the run at `since`)."""
     closes = {r.id: set(r.closes_on) for r in rules if r.closes_on}
     if not closes:
         return {}
-    open_ = session.execute(select(Alert.dedup_key, Alert.rule_code, Alert.facility_id).where(
-        Alert.rule_code.in_(tuple(closes)), Alert.status.in_(OPEN))).all()
+    open_ = _may_close(session, tuple(closes), since)
     subjects = _subjects(session, [key for key, _, _ in open_])
     if not subjects:
         return {}

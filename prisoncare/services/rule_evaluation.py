@@ -59,7 +59,7 @@ def evaluate_rules(session, now, rules: ar.RuleSet, settings: dict, since=None) 
     to_resolve.update(checklist_alerts.closed(session, settings["checklist_overdue"]))
     to_resolve.update(events.departures_passed(session, rules, now, absence_hours))
     # a rung superseded before its episode ended keeps saying so, as punctual sweeps left it
-    close_alerts(session, {**closing_notes(session, rules, now), **to_resolve}, now=now)
+    close_alerts(session, {**closing_notes(session, rules, now, since), **to_resolve}, now=now)
     follow_her(session, rules)
     return raised
 

@@ -60,5 +60,23 @@ def release(name: str, holder: str) -> None:
     db.session.commit()
 
 
+class LeaseLost(Exception):
+    """This process no longer holds the lease: another one has taken it over."""
+
+
+def ensure_held(name: str, holder: str) -> None:
+    """Inside a job's transaction, just before its commit: confirm that `holder`
+    still holds the lease, or raise LeaseLost (the caller rolls back). A no-op
+    UPDATE of the lease row where `holder` is still the holder: it locks the row
+    until the commit (PostgreSQL; on SQLite the write lock is held already), so a
+    take-over cannot slip in between this check and the commit."""
+    held = db.session.execute(
+        update(SchedulerLock).where(SchedulerLock.name == name, SchedulerLock.holder == holder)
+        .values(holder=holder).execution_options(synchronize_session=False)).rowcount
+    if not held:
+        lock = db.session.scalar(select(SchedulerLock.holder).where(SchedulerLock.name == name))
+        raise LeaseLost(f"the lease {name!r} is held by {lock or 'nobody'}, not {holder}")
+
+
 def holder_of(name: str) -> SchedulerLock | None:
     return db.session.get(SchedulerLock, name)

@@ -66,6 +66,7 @@ numbered before the numbers started again (watermarks deleted) look newer than
 they are: they are reread, which costs and loses nothing.
 """
 import hashlib
+import logging
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -83,6 +84,7 @@ from ..rules.schedule import local_day
 # after the job read the data is still seen by the next run.
 LATE_COMMIT_MARGIN = timedelta(minutes=5)
 _RUN = "sweep_job_run"   # session.info key: the number of the job run under way
+log = logging.getLogger(__name__)
 
 
 # -- job runs -----------------------------------------------------------------------------
@@ -138,6 +140,27 @@ def set_watermark(session, job: str, now: datetime) -> None:
         session.add(SweepWatermark(job=job, done_at=now, run=current_run(session)))
     else:
         row.done_at, row.run = now, current_run(session)
+
+
+def catch_up_start(session, job: str, now: datetime, window: timedelta,
+                   max_days: int) -> datetime:
+    """Where `job`'s window into the past starts at `now`: `window` before now, or,
+    after a downtime, `window` before the run that last completed (its watermark),
+    so what fell due while no sweep ran is not skipped; never more than `max_days`
+    (or `window`, if longer) before now, logged as a warning when that cuts. Read
+    before the job writes its watermark."""
+    start = now - window
+    mark = read(session, job)
+    if mark is None or mark.done_at - window >= start:
+        return start
+    start = mark.done_at - window
+    floor = now - max(window, timedelta(days=max_days))
+    if start < floor:
+        log.warning("%s: the sweep last completed at %s; catching up only from %s "
+                    "(catch_up_max_days = %s): anything due before is not made or marked",
+                    job, mark.done_at.isoformat(), floor.isoformat(), max_days)
+        start = floor
+    return start
 
 
 def changed_patients(session, mark: Watermark, now: datetime) -> tuple[set[int], bool]:

@@ -106,3 +106,55 @@ def test_custody_cannot_filter_their_tasks_by_a_clinical_rule(app, as_user, worl
     assert custody.get("/api/v1/alerts").get_json()["total"] == 1
     assert nurse.get("/api/v1/alerts?rule=OST-PRE-01").get_json()["total"] == 1
     assert nurse.get("/api/v1/alerts?rule=custody_task").get_json()["total"] == 0
+
+
+# OST-M-03 as the sweep raises it: for the clinician, no escalate_to, no custody task.
+M03 = alerts.AlertSpec("OST-M-03", "high", "clinician", "ost",
+                       "Methadone: 3 consecutive day(s) without a dose.",
+                       "Withhold, or give half the dose after discussion with the prescriber.")
+
+
+def test_a_clinicians_alert_nobody_acknowledged_escalates_to_the_auditors_read_only(
+        app, as_user, world):
+    pid = admitted(as_user)
+    alert_id = raise_for(app, pid, M03, key="m03", minutes_ago=70)   # high: 60 minutes
+    auditor, national = as_user("auditor.a"), as_user("auditor.national")
+    assert auditor.get("/api/v1/alerts?mine=true").get_json()["total"] == 0
+    with app.app_context():
+        assert alerts.escalate_open_alerts(now=NOW) == 1
+        db.session.commit()
+    for reader in (auditor, national):
+        [item] = reader.get("/api/v1/alerts?mine=true").get_json()["items"]
+        assert (item["id"], item["rule"], item["escalation_level"], item["escalated_to"],
+                item["escalated_from"], item["escalated_at"]) == (
+            alert_id, "OST-M-03", 1, "auditor", "clinician", "2026-03-10T09:50:00Z")
+    # read-only: the auditor lacks ALERT_ACT
+    assert auditor.post(f"/api/v1/alerts/{alert_id}/acknowledge", json={}).status_code == 403
+    assert auditor.post(f"/api/v1/alerts/{alert_id}/resolve",
+                        json={"note": "seen"}).status_code == 403
+    # another facility's auditor has nothing; the clinician still has it to act on
+    assert as_user("auditor.b").get("/api/v1/alerts?mine=true").get_json()["total"] == 0
+    assert as_user("clinician.a").get("/api/v1/alerts?mine=true").get_json()["total"] == 1
+    # custody staff never get a clinical alert by escalation
+    assert as_user("custody.a").get("/api/v1/alerts").get_json()["total"] == 0
+
+
+def test_escalation_never_hands_a_clinical_alert_to_custody_staff(app, as_user, world):
+    """A deployment that writes next_role nurse = "custody" still escalates the level,
+    to nobody: custody staff see no clinical alert and have nothing in their count."""
+    app.config["SWEEP_SETTINGS"] = {"escalation": {"next_role": {"nurse": "custody",
+                                                                 "clinician": "custody"}}}
+    pid = admitted(as_user)
+    spec = alerts.AlertSpec("OST-M-01", "critical", "nurse", "ost", "Missed methadone.")
+    alert_id = raise_for(app, pid, spec, key="m01", minutes_ago=20)   # critical: 15 minutes
+    raise_for(app, pid, M03, key="m03", minutes_ago=70)
+    with app.app_context():
+        assert alerts.escalate_open_alerts(now=NOW) == 2
+        db.session.commit()
+        assert sorted((a.rule_code, a.escalation_level, a.escalated_to)
+                      for a in db.session.scalars(db.select(Alert))) == [
+            ("OST-M-01", 1, None), ("OST-M-03", 1, None)]
+    custody = as_user("custody.a")
+    assert custody.get("/api/v1/alerts").get_json()["total"] == 0
+    assert custody.get(f"/api/v1/alerts?patient={pid}&mine=true").get_json()["total"] == 0
+    assert custody.post(f"/api/v1/alerts/{alert_id}/acknowledge", json={}).status_code == 404

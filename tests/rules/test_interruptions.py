@@ -50,11 +50,11 @@ CASES = [
     ("hospital", "G A:hospital G", 2, [(1, 1, 1, 1, 1, "hospital")]),
     ("refusal", "G R G", 2, [(1, 1, 1, 1, 1, "refusal")]),
     ("stock-out", "G N G", 2, [(1, 1, 1, 1, 1, "stock_out")]),
-    # precedence: court > transfer > hospital > ... > stock_out > refusal > documentation_gap
+    # the cause is what began it; an unexplained day gives way to an explained one after it
     ("court then unrecorded", "G A:court M M G", 4, [(1, 3, 3, 3, 3, "court")]),
     ("unrecorded then court", "G M M A:court G", 4, [(1, 3, 3, 3, 3, "court")]),
-    ("hospital then transfer", "A:hospital A:transfer G", 2, [(0, 1, 2, 2, 2, "transfer")]),
-    ("refused and stock-out", "G R N G", 3, [(1, 2, 2, 2, 2, "stock_out")]),
+    ("hospital then transfer", "A:hospital A:transfer G", 2, [(0, 1, 2, 2, 2, "hospital")]),
+    ("refused and stock-out", "G R N G", 3, [(1, 2, 2, 2, 2, "refusal")]),
     ("refused beats unrecorded", "G M R M G", 4, [(1, 3, 3, 3, 3, "refusal")]),
     ("split dose, both lost", "G M+R G", 2, [(1, 1, 1, 1, 2, "refusal")]),
     ("split dose, one given", "G M+G G", 2, []),
@@ -113,10 +113,48 @@ def test_transitions(spec, today, kwargs, expected):
     assert summary(compute_episodes(mar(spec), day(today), **kwargs)) == expected
 
 
+ATTRIBUTION = [
+    # id, MAR, today, keyword arguments (offsets), the episode's cause
+    ("court", "G A:court G", 2, {}, "court"),
+    ("transfer", "G A:transfer_out G", 2, {}, "transfer"),
+    ("hospital", "G A:hospital G", 2, {}, "hospital"),
+    ("intake gap", "- - G", 2, {"intake_due_on": 0}, "intake_gap"),
+    ("release without supply", "G G", 3, {"released_without_supply_on": 1},
+     "release_without_supply"),
+    ("refusal", "G R G", 2, {}, "refusal"),
+    ("stock-out", "G N G", 2, {}, "stock_out"),
+    ("documentation gap", "G M M G", 3, {}, "documentation_gap"),
+    # begun by one cause, continued by another: what began it
+    ("transfer, then court, then released (the story's ART)", "G A:transfer A:court", 3,
+     {"released_without_supply_on": 2}, "transfer"),
+    ("court, then transfer", "G A:court A:transfer G", 3, {}, "court"),
+    ("hospital, then court", "G A:hospital A:court G", 3, {}, "hospital"),
+    ("refusal, then court", "G R A:court G", 3, {}, "refusal"),
+    ("stock-out, then refusal", "G N R G", 3, {}, "stock_out"),
+    ("intake gap, then court", "- A:court G", 2, {"intake_due_on": 0}, "intake_gap"),
+    ("court, then released without supply", "G A:court", 3, {"released_without_supply_on": 1},
+     "court"),
+    # an unexplained day gives way to the first explained one after it
+    ("unrecorded, then transfer", "G M A:transfer G", 3, {}, "transfer"),
+    ("unrecorded, then refusal, then court", "G M R A:court G", 4, {}, "refusal"),
+    # several doses on one day: the day's highest cause
+    ("refused and unrecorded the same day", "G M+R G", 2, {}, "refusal"),
+    ("refused in the morning, at court in the evening", "G R+A:court G", 2, {}, "court"),
+]
+
+
+@pytest.mark.parametrize("spec, today, kwargs, cause", [c[1:] for c in ATTRIBUTION],
+                         ids=[c[0] for c in ATTRIBUTION])
+def test_cause_attribution(spec, today, kwargs, cause):
+    kwargs = {k: day(v) for k, v in kwargs.items()}
+    (episode,) = compute_episodes(mar(spec), day(today), **kwargs)
+    assert episode.cause == cause
+
+
 def test_cause_days_keep_every_cause_in_precedence_order():
     (episode,) = compute_episodes(mar("G M R A:court N A:court"), day(5),
                                   released_without_supply_on=day(5))
-    assert episode.cause == "court"
+    assert episode.cause == "refusal"     # what began it (the unrecorded day gives way)
     assert episode.cause_days == (("court", 2), ("stock_out", 1), ("refusal", 1),
                                   ("documentation_gap", 1))
 

@@ -288,3 +288,38 @@ def test_an_alert_the_sweep_closed_counts_as_unanswered(w):
     # every alert of the period but the one a person answered (25 h after it opened)
     assert (total["denominator"], total["value"]) == (1, 25.0)
     assert total["outstanding"] == len(alerts()) - 1
+
+
+def test_a_routine_run_reads_only_the_alerts_that_can_have_closed(w, monkeypatch):
+    """The incremental evaluate-rules run looks only at the open alerts of women whose
+    episode changed or who were released since it last ran, and ends where a full pass
+    would."""
+    from prisoncare.services import ladder_closing
+    from .test_sweep_incremental_alerts import full_pass_changes
+    kept, dosed, released_ = (on_methadone(n) for n in ("S-1", "S-2", "S-3"))
+    clock.set_now(at(11, 0, 20))
+    for _, order in (kept, dosed, released_):
+        give(order, 8)
+        give(order, 9)
+    sweep(at(11, 0, 30))                         # the 10th missed by all three: OST-M-01 each
+    assert [a.status for a in alerts() if a.rule_code == "OST-M-01"] == ["open"] * 3
+    read = []
+
+    def spy(session, codes, since):
+        rows = real(session, codes, since)
+        read.append({a.patient_id for a in alerts() if a.dedup_key in {r[0] for r in rows}})
+        return rows
+    real = ladder_closing._may_close
+    monkeypatch.setattr(ladder_closing, "_may_close", spy)
+    clock.set_now(at(11, 6, 10))
+    give(dosed[1], 11)                           # dosed again: her episode ends
+    sweep(at(11, 6, 15))
+    clock.set_now(at(11, 6, 20))
+    event(released_[0], "release", at(11, 6, 20), release_from="facility")
+    sweep(at(11, 6, 30))
+    assert read == [{dosed[0].id}, {released_[0].id}]
+    assert state(kept[0], "OST-M") == {"OST-M-01": ("open", None)}
+    assert state(dosed[0], "OST-M") == {"OST-M-01": ended("methadone", 11)}
+    assert state(released_[0], "OST-M") == {"OST-M-01": released(11, "08:20")}
+    monkeypatch.setattr(ladder_closing, "_may_close", real)
+    assert not full_pass_changes(at(11, 6, 30))

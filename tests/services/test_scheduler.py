@@ -127,3 +127,89 @@ def test_two_real_scheduler_processes_one_works_the_other_stands_by(app, databas
     with app.app_context():
         holder = db.session.get(SchedulerLock, LOCK_NAME).holder
     assert holder.endswith(f":{procs[workers[0]].pid}")
+
+
+# -- the lease during a run: renewed between jobs, re-checked before each commit ---------
+
+def _alert_job(job_id, minutes_taken, during=None):
+    """A job that takes `minutes_taken` (the clock moves on), lets `during` happen
+    meanwhile (another runner), then raises an alert X-<job id> and commits."""
+    from prisoncare.jobs import Job
+    from prisoncare.models import Patient
+
+    def run(now):
+        clock.set_now(clock.now() + timedelta(minutes=minutes_taken))
+        if during is not None:
+            during()
+        patient = db.session.scalars(db.select(Patient)).first()
+        alerts.raise_alerts([alerts.AlertDraft(alerts.AlertSpec(f"X-{job_id}", "info", "nurse",
+                                                                "ost", "m"),
+                                               patient.id, patient.facility_id, f"x:{job_id}")],
+                            now=now)
+        return "1 raised"
+    return Job(job_id, 15, run, "test job")
+
+
+def _raised(app):
+    with app.app_context():
+        return sorted(db.session.scalars(db.select(Alert.rule_code)))
+
+
+@pytest.fixture
+def one_patient(app):
+    with app.app_context():
+        build_world()
+        admit(make_patient())
+        db.session.commit()
+    return app
+
+
+def test_the_runner_renews_its_lease_between_jobs_so_a_standby_cannot_take_it(one_patient):
+    from prisoncare.cli_scheduler import SchedulerRunner
+    from prisoncare.models import SchedulerLock
+    app, log_a, log_b = one_patient, [], []
+    jobs = tuple(_alert_job(f"slow-{n}", 1.5) for n in range(3))   # 4 1/2 minutes in all
+    a = SchedulerRunner(app, "runner-a", log_a.append, jobs=jobs)
+    a.renew()                                  # takes the lease: runs the three jobs once
+    assert _raised(app) == ["X-slow-0", "X-slow-1", "X-slow-2"]
+    with app.app_context():
+        # renewed before the last job (3 minutes in), not left at the start
+        assert db.session.get(SchedulerLock, LOCK_NAME).heartbeat_at == NOW + timedelta(minutes=3)
+    b = SchedulerRunner(app, "runner-b", log_b.append, jobs=jobs)
+    b.renew()                                  # 4 1/2 minutes after a took it: still a's
+    assert (a.held, b.held, log_b) == (True, False, [])
+    with app.app_context():
+        assert db.session.get(SchedulerLock, LOCK_NAME).holder == "runner-a"
+
+
+def test_a_runner_whose_lease_was_taken_over_mid_run_commits_nothing(one_patient):
+    from prisoncare.cli_scheduler import SchedulerRunner
+    app, log_a, log_b = one_patient, [], []
+    b = SchedulerRunner(app, "runner-b", log_b.append, jobs=(_alert_job("by-b", 0),))
+    # a's job takes 3 minutes, more than the lease; b takes the lease over meanwhile
+    slow = _alert_job("slow", 3, during=b.renew)
+    a = SchedulerRunner(app, "runner-a", log_a.append, jobs=(slow, _alert_job("after", 0)))
+    a.renew()
+    assert _raised(app) == ["X-by-b"]          # a's job was rolled back, its next never ran
+    assert not a.held and b.held
+    assert "slow: not committed, rolled back: the lease 'scheduler' is held by runner-b" in log_a[-1]
+    assert not any("after" in line for line in log_a)
+    a.tick(slow)                               # a's next tick: standby, nothing runs
+    assert _raised(app) == ["X-by-b"] and "skipped slow: standby" in log_a[-1]
+
+
+def test_a_sweep_stops_when_the_lease_is_taken_over_mid_job(one_patient):
+    from prisoncare.jobs import Lease, run_all
+    app = one_patient
+
+    def take_over():
+        with app.app_context():
+            scheduler_lock.acquire(LOCK_NAME, "scheduler:other", now=clock.now())
+
+    with app.app_context():
+        assert scheduler_lock.acquire(LOCK_NAME, "sweep:1", now=clock.now())
+        results = run_all(NOW, (_alert_job("slow", 3, during=take_over), _alert_job("after", 0)),
+                          lease=Lease(LOCK_NAME, "sweep:1", clock.now))
+    assert results == [("slow", False, "not committed: the lease 'scheduler' is held by "
+                                       "scheduler:other, not sweep:1")]
+    assert _raised(app) == []

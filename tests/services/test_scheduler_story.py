@@ -6,6 +6,9 @@ missing at first, then recorded), and released from court without a plan. Every
 dose status, interruption episode with its cause, and alert is checked: the alerts
 about a gap close when she is dosed again, her open treatment alerts follow her to
 the receiving facility, and her release closes them (the release rules take over).
+Along the way: the escort letter printed before the court day, the custody tasks
+(one per event, at the court date and at the unplanned release), and the escalation
+of alerts nobody acknowledged (to the clinician, and past her to the auditors).
 
 FAC-A and FAC-B are in Europe/Kyiv (UTC+2 in March): methadone at 08:00 local is
 06:00 UTC, ART at 09:00 local is 07:00 UTC."""
@@ -125,6 +128,19 @@ class Story:
                 .join(Facility, Alert.facility_id == Facility.id)
                 .where(Alert.patient_id == self.pid, Alert.rule_code.startswith(prefix))).all())
 
+    def tasks(self, user):
+        """Her open tasks as custody staff see them: (text, the custody event's type)."""
+        items = self.ok(self.api(user).get(f"/api/v1/alerts?patient={self.pid}&status=open"))
+        assert all(t["rule"] == "custody_task" and t["programme"] is None and t["action"] is None
+                   for t in items["items"])
+        return sorted((t["message"], (t["cause"] or {}).get("event_type"))
+                      for t in items["items"])
+
+    def escalation(self, user, rule):
+        [a] = self.ok(self.api(user).get(f"/api/v1/alerts?patient={self.pid}&rule={rule}"
+                                         "&status=open"))["items"]
+        return a["escalation_level"], a["escalated_to"], a["escalated_from"], a["escalated_at"]
+
     def alert_id(self, rule):
         with self.app.app_context():
             return db.session.scalar(select(Alert.id).where(Alert.patient_id == self.pid,
@@ -168,6 +184,21 @@ def test_the_story_of_issue_5(app, world):
     assert s.alerts() == [("ART-PRE-01", "warning", "nurse", "open"),
                           ("CHK-01", "warning", "nurse", "open"),     # intake: the rest is late
                           ("OST-PRE-01", "warning", "nurse", "open")]
+    # the escort letter the nurse prints: last doses, and what is due while she is away
+    letter = s.ok(s.api("nurse.a").get(f"/api/v1/patients/{s.pid}/escort-letter"))
+    assert (letter["absence"]["event_type"], letter["absence"]["departs_local"],
+            letter["absence"]["returns_at"]) == (
+        "court_scheduled", "2026-03-04 07:00 Kyiv time", "2026-03-04T17:00:00Z")
+    assert sorted((o["programme"], o["last_dose"]["local"],
+                   [(d["due_at"], d["status"]) for d in o["doses_during_absence"]])
+                  for o in letter["orders"]) == [
+        ("art", "2026-03-03 09:05 Kyiv time", [("2026-03-04T07:00:00Z", "not_yet_given")]),
+        ("ost", "2026-03-03 08:05 Kyiv time", [("2026-03-04T06:00:00Z", "not_yet_given")])]
+    # custody gets one task for the court date, whatever her programmes, and no diagnosis
+    assert s.tasks("custody.a") == [
+        ("Bring the person to the health unit before departure; the escort carries any "
+         "sealed health envelope the nurse hands over.", "court_scheduled"),
+        ("Health unit checklist overdue: bring the person to the health unit.", None)]
     # -- the court day: out 07:00, back 19:00 local; both morning doses are lost
     s.at(at(4, 5))
     s.event("custody.a", type="court_out", occurred_at=at(4, 5))
@@ -211,6 +242,13 @@ def test_the_story_of_issue_5(app, world):
     assert s.episodes() == [
         ("art", 4, 6, "court", {"court": 1, "documentation_gap": 2}),
         ("ost", 4, 6, "court", {"court": 1, "documentation_gap": 2})]
+    # nobody acknowledged the court day's lost dose (high: a level per hour, at most 3): it
+    # went to the clinician; the clinician's ART-02 (warning: 4 hours) to the auditors
+    assert s.escalation("nurse.a", "OST-E-02") == (3, "clinician", "nurse", "2026-03-06T21:00:00Z")
+    assert s.escalation("clinician.a", "ART-02") == (3, "auditor", "clinician",
+                                                     "2026-03-07T06:00:00Z")
+    assert [a["rule"] for a in s.ok(s.api("auditor.a").get("/api/v1/alerts?mine=true"))["items"]
+            ] == ["ART-02"]
     # the gap's own rung closes with the interruption; the viral load (ART-02) is still due
     assert s.notes("ART-0") == [
         ("ART-01", "resolved", "Interruption ended: ART given 2026-03-07 09:05 Kyiv time."),
@@ -259,6 +297,9 @@ def test_the_story_of_issue_5(app, world):
     s.at(at(10, 11))
     s.event("custody.b", type="release", occurred_at=at(10, 11))     # from court: unplanned
     s.sweep(at(10, 12))
+    # custody at FAC-B: one task for the unplanned release (OST-R-03 and ART-U-01 behind it)
+    assert ("Unplanned release: phone the prison health unit before the person leaves, so a "
+            "release pack can be handed over.", "release") in s.tasks("custody.b")
     s.sweep(at(11, 12))
 
     assert s.doses() == {
@@ -269,8 +310,8 @@ def test_the_story_of_issue_5(app, world):
         ("ost", 10): "absent", ("art", 10): "absent"}        # at court; none after release
     assert s.episodes() == [
         ("art", 4, 6, "court", {"court": 1, "documentation_gap": 2}),
-        # transfer day, court day, then out without supply; court outranks transfer
-        ("art", 9, 11, "court", {"transfer": 1, "court": 1, "release_without_supply": 1}),
+        # transfer day, court day, then out without supply: begun by the transfer
+        ("art", 9, 11, "transfer", {"transfer": 1, "court": 1, "release_without_supply": 1}),
         ("ost", 4, 6, "court", {"court": 1, "documentation_gap": 2}),
         ("ost", 10, 11, "court", {"court": 1, "release_without_supply": 1})]
     assert s.alerts() == [

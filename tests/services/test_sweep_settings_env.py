@@ -51,7 +51,7 @@ def test_inline_json_and_files_override_settings(tmp_path):
 @pytest.mark.parametrize("value,message", [
     ('{"dose": {"ahead_hours": 48}}', "[dose]: no such table"),
     ('{"doses": {"ahead_hour": 48}}', "doses.ahead_hour: no such setting ([doses] has "
-                                      "ahead_hours, backfill_hours)"),
+                                      "ahead_hours, backfill_hours, catch_up_max_days)"),
     ('{"doses": {"ahead_hours": "48"}}', "doses.ahead_hours: must be a whole number"),
     ('{"doses": {"ahead_hours": true}}', "doses.ahead_hours: must be a whole number"),
     ('{"grace_hours": {"ost": -1}}', "grace_hours.ost: must be a whole number, 0 or more"),

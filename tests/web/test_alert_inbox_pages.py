@@ -102,3 +102,29 @@ def test_a_custody_officer_completes_her_task_and_the_nurses_alert_stays_open(ap
     page = get(nurse, "/alerts")
     assert "OST-PRE-01" in page.main.text
     assert page.find("form", action=f"/alerts/{alert_id}/acknowledge") is not None
+
+
+def test_an_auditor_reads_the_alerts_escalated_past_the_clinician_without_acting(
+        app, as_user, world):
+    pid = admitted(as_user)
+    m03 = raise_(app, pid, alerts.AlertSpec("OST-M-03", "high", "clinician", "ost",
+                                            "Methadone: 3 consecutive day(s) without a dose."),
+                 "m03", 70)
+    raise_(app, pid, PRE, "pre")                            # the nurse's: not the auditor's
+    with app.app_context():
+        alerts.escalate_open_alerts(now=NOW)
+        db.session.commit()
+    for name in ("auditor.a", "auditor.national"):
+        client = app.test_client()
+        login(client, name)
+        assert nav_alerts(get(client, "/")) == "Alerts 1 (1 critical/high)", name
+        page = get(client, "/alerts")
+        row = page.by_id(f"alert-{m03}")
+        assert "to auditor from clinician, 2026-03-10 09:50 UTC" in row.text
+        assert "OST-PRE-01" not in page.main.text           # her inbox: escalated to her
+        assert page.find("form", action=f"/alerts/{m03}/acknowledge") is None
+        assert page.find("form", action=f"/alerts/{m03}/resolve") is None
+        assert "OST-PRE-01" in get(client, "/alerts?show=all").main.text
+    other = app.test_client()
+    login(other, "auditor.b")
+    assert nav_alerts(get(other, "/")) == "Alerts"
