@@ -84,7 +84,8 @@ def _rows_query(by_ward: bool, by_round: bool):
                Patient.custody_status, Ward.code,
                MedicationOrder.programme, MedicationOrder.drug, MedicationOrder.dose,
                MedicationOrder.unit, MedicationOrder.route, MedicationOrder.administration,
-               MedicationOrder.times, MedicationOrder.lineage_id,
+               func.coalesce(func.json_array_length(MedicationOrder.times), 0),
+               MedicationOrder.lineage_id,
                DoseAdministration.id, DoseAdministration.outcome,
                DoseAdministration.administered_at, DoseAdministration.late,
                DoseAdministration.reason, recorder.username, witness.username,
@@ -122,11 +123,12 @@ def ward_rows(facility: Facility, ward_id: int | None, day: date, *,
 
     rows, guards, blocks = [], [], {}
     for (dose_id, patient_id, due_at, status, local_date, number, family, given, custody,
-         ward_code, programme, drug, dose, unit, route, mode, times, lineage_id,
+         ward_code, programme, drug, dose, unit, route, mode, times_per_day, lineage_id,
          record_id, outcome, administered_at, late, reason, recorded_by, witnessed_by,
          has_photo, given_same_day) in db.session.connection().execute(
             _rows_query(ward_id is not None, round_at is not None),
-            {"facility_id": facility.id, "day": day, "ward_id": ward_id, "round_at": round_at}):
+            {"facility_id": facility.id, "day": day, "ward_id": ward_id,
+             "round_at": round_at}).all():
         dose_text = f"{float(dose):g}"
         recorded = None
         if record_id is not None:
@@ -139,12 +141,12 @@ def ward_rows(facility: Facility, ward_id: int | None, day: date, *,
             if reason:
                 recorded += f" · {reason}"
         else:
-            if given_same_day and second_dose_same_day(len(times or ()), given_same_day):
+            if given_same_day and second_dose_same_day(times_per_day, given_same_day):
                 blocks[dose_id] = [ALREADY_GIVEN_TODAY]
             if programme == "ost":
                 guards.append(GuardDose(id=dose_id, patient_id=patient_id, programme=programme,
                                         drug=drug, lineage_id=lineage_id,
-                                        times_per_day=len(times or ()), local_date=local_date,
+                                        times_per_day=times_per_day, local_date=local_date,
                                         timezone=facility.timezone))
         rows.append(PassRow(
             id=dose_id, patient_id=patient_id, prison_number=number, name=f"{family}, {given}",
