@@ -4,8 +4,8 @@ plain rows (no ORM objects), with the guards computed set-based for the whole li
 A few queries whatever the number of patients: the rows (dose, patient, order,
 live record, who recorded and witnessed it, whether a photo is on file, and the
 double-dose guard's count as a correlated subquery), the round times of the day,
-and the OST review guard for the ward's OST doses at once (administration.
-review_blocked: one query, three when a streak reaches its threshold). Nothing is generated here: the scheduler makes doses 36 hours ahead
+and the OST review guard for the ward's OST doses at once (guards.review_blocked:
+three queries). Nothing is generated here: the scheduler makes doses 36 hours ahead
 (jobs.py, generate-doses). A ward-day without any dose gets `scheduler_gap`,
 which the page shows as a banner with an explicit fallback (generate_day).
 """
