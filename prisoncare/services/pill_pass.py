@@ -20,7 +20,7 @@ from sqlalchemy.orm import aliased
 from .. import audit
 from ..db_types import UtcDateTime
 from ..extensions import db
-from ..models.facilities import Facility, Ward
+from ..models.facilities import Facility
 from ..models.medication import DoseAdministration, MedicationOrder, ScheduledDose
 from ..models.patients import Patient
 from ..models.photos import PatientPhoto
@@ -81,7 +81,7 @@ def _rows_query(by_ward: bool, by_round: bool):
         select(ScheduledDose.id, ScheduledDose.patient_id, ScheduledDose.due_at,
                ScheduledDose.status, ScheduledDose.local_date,
                Patient.prison_number, Patient.family_name, Patient.given_name,
-               Patient.custody_status, Ward.code,
+               Patient.custody_status, Patient.ward_id,
                MedicationOrder.programme, MedicationOrder.drug, MedicationOrder.dose,
                MedicationOrder.unit, MedicationOrder.route, MedicationOrder.administration,
                func.coalesce(func.json_array_length(MedicationOrder.times), 0),
@@ -94,7 +94,6 @@ def _rows_query(by_ward: bool, by_round: bool):
         .select_from(ScheduledDose)
         .join(Patient, ScheduledDose.patient_id == Patient.id)
         .join(MedicationOrder, ScheduledDose.order_id == MedicationOrder.id)
-        .outerjoin(Ward, Patient.ward_id == Ward.id)
         .outerjoin(DoseAdministration, live)
         .outerjoin(recorder, DoseAdministration.recorded_by_id == recorder.id)
         .outerjoin(witness, DoseAdministration.witnessed_by_id == witness.id)
@@ -121,9 +120,12 @@ def ward_rows(facility: Facility, ward_id: int | None, day: date, *,
             text = local_hhmm[instant] = instant.astimezone(tz).strftime("%H:%M")
         return text
 
+    # Her current ward's code from the facility's wards (the page has them loaded
+    # for its switcher), not a join per row.
+    ward_codes = {w.id: w.code for w in facility.wards}
     rows, guards, blocks = [], [], {}
     for (dose_id, patient_id, due_at, status, local_date, number, family, given, custody,
-         ward_code, programme, drug, dose, unit, route, mode, times_per_day, lineage_id,
+         ward_of, programme, drug, dose, unit, route, mode, times_per_day, lineage_id,
          record_id, outcome, administered_at, late, reason, recorded_by, witnessed_by,
          has_photo, given_same_day) in db.session.connection().execute(
             _rows_query(ward_id is not None, round_at is not None),
@@ -150,7 +152,7 @@ def ward_rows(facility: Facility, ward_id: int | None, day: date, *,
                                         timezone=facility.timezone))
         rows.append(PassRow(
             id=dose_id, patient_id=patient_id, prison_number=number, name=f"{family}, {given}",
-            ward_code=ward_code, due=hhmm(due_at), status=status,
+            ward_code=ward_codes.get(ward_of), due=hhmm(due_at), status=status,
             status_text=OUTCOME_TEXT.get(status, status), medicine=f"{drug} {dose_text} {unit} {route}",
             programme=programme.upper(), witnessed=mode == "witnessed", dose_text=dose_text,
             absent_where=ABSENT_WHERE.get(custody), recorded=recorded, has_photo=bool(has_photo)))
