@@ -2,7 +2,7 @@
 
 A 300-row round through a Jinja loop spent most of its render time escaping ~50
 values per row one by one (markupsafe makes a Markup object for each). Here each
-row is one f-string with the few text values escaped (html.escape), and the rows
+row is one f-string with the few text values escaped (markupsafe.escape, in C), and the rows
 are joined once; templates/mar/pill_pass.html keeps the page around them.
 
 Page weight: the table sits in ONE form (templates/mar/pill_pass.html) with the CSRF
@@ -14,9 +14,8 @@ an aria-label). mar.record_from_pass reads the pressed row's fields back into th
 same form dict the one-form-per-row page posted. The row message (.row-msg) is made
 by static/pillpass.js when it has something to say.
 """
-from html import escape
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 OUTCOMES = [("given", "Given"), ("refused", "Refused"), ("held", "Held"),
             ("not_available", "Not available")]

@@ -14,6 +14,12 @@ from .. import audit
 from ..extensions import db
 from ..models import ApiToken, StaffSession, StaffUser
 
+def _with_user(relationship):
+    """Load the session's or token's user with her roles and facility scope."""
+    user = joinedload(relationship)
+    return (user.joinedload(StaffUser.role_rows), user.joinedload(StaffUser.facility_rows))
+
+
 # Hashing a password nobody has keeps a wrong username as slow as a wrong password.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
@@ -69,9 +75,10 @@ def authenticate(username: str, password: str, *, now, max_failures: int,
 def session_user(token: str, *, now, idle_minutes: int) -> StaffUser | None:
     """The user of a live session, touching its last-seen time; None when the
     session ended, idled out or its user was disabled."""
-    # The user comes in the same query (every request passes here).
-    row = db.session.scalar(select(StaffSession).options(joinedload(StaffSession.user))
-                            .where(StaffSession.token_hash == digest(token)))
+    # The user, her roles and facilities come in the same query (every request
+    # passes here; a user has a few of each, so the joined rows stay few).
+    row = db.session.scalars(select(StaffSession).options(*_with_user(StaffSession.user))
+                             .where(StaffSession.token_hash == digest(token))).unique().first()
     if row is None or row.ended_at is not None or row.user.is_disabled:
         return None
     if now - row.last_seen_at > timedelta(minutes=idle_minutes):
@@ -90,8 +97,8 @@ def end_session(token: str, *, now) -> None:
 
 
 def token_user(token: str, *, now) -> StaffUser | None:
-    row = db.session.scalar(select(ApiToken).options(joinedload(ApiToken.user))
-                            .where(ApiToken.token_hash == digest(token)))
+    row = db.session.scalars(select(ApiToken).options(*_with_user(ApiToken.user))
+                             .where(ApiToken.token_hash == digest(token))).unique().first()
     if row is None or row.revoked_at is not None or row.user.is_disabled:
         return None
     if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 
-from sqlalchemy import Date, bindparam, func, or_, select
+from sqlalchemy import Date, bindparam, func, literal, or_, select, union_all
 
 from ..db_types import in_list
 from ..extensions import db
@@ -36,37 +36,55 @@ def _dialect() -> str:
     return db.session.get_bind().dialect.name
 
 
+def _ost_drug(order_id):
+    """The drug of an OST order (NULL for any other programme), looked up by the
+    order's key for each row found. A join lets the planner hash every OST order in
+    the country instead (10,000 rows read per page at national scale)."""
+    return (select(MedicationOrder.drug)
+            .where(MedicationOrder.id == order_id, MedicationOrder.programme == "ost")
+            .scalar_subquery())
+
+
 @lru_cache(maxsize=2)
-def _history_statements(dialect: str):
+def _history_statement(dialect: str):
+    """The OST history of a window in one statement: per patient and order, the last
+    given day before the target day, then every dose since that can end or extend a
+    streak (not given, or on/after the target day). Both halves read the (patient,
+    day, status, order) index; rows of other programmes come with no drug."""
     sd = ScheduledDose
     window = (in_list(sd.patient_id, "patients", dialect),
               sd.local_date >= bindparam("first", type_=Date),
               sd.local_date <= bindparam("last", type_=Date))
     target = bindparam("target", type_=Date)
-    last_given = (select(sd.patient_id, sd.order_id, func.max(sd.local_date))
-                  .where(*window, sd.local_date < target, sd.status == "given")
-                  .group_by(sd.patient_id, sd.order_id))
-    since = (select(sd.patient_id, sd.order_id, sd.local_date, sd.status)
+    per_order = (select(sd.patient_id, sd.order_id, func.max(sd.local_date).label("day"))
+                 .where(*window, sd.local_date < target, sd.status == "given")
+                 .group_by(sd.patient_id, sd.order_id).subquery())
+    last_given = select(per_order.c.patient_id, _ost_drug(per_order.c.order_id),
+                        per_order.c.day, literal("given"))
+    since = (select(sd.patient_id, _ost_drug(sd.order_id), sd.local_date, sd.status)
              .where(*window, or_(sd.status != "given", sd.local_date >= target)))
-    drugs = select(MedicationOrder.id, MedicationOrder.drug).where(
-        in_list(MedicationOrder.id, "orders", dialect), MedicationOrder.programme == "ost")
-    return last_given, since, drugs
+    return union_all(last_given, since)
 
 
 @lru_cache(maxsize=4)
 def _given_at_statement(one_day: bool, dialect: str):
+    """The last given instant per patient and order (and day, unless all the targets
+    share one day), with the order's drug when it is OST, for the patients whose
+    streak reached a threshold."""
     sd, da = ScheduledDose, DoseAdministration
     first, target = bindparam("first", type_=Date), bindparam("target", type_=Date)
-    return (select(sd.patient_id, sd.order_id,
-                   func.max(sd.local_date) if one_day else sd.local_date,
-                   func.max(da.administered_at))
-            .select_from(da).join(sd, da.dose_id == sd.id)
-            .where(in_list(sd.patient_id, "patients", dialect), sd.local_date >= first,
-                   sd.local_date < target if one_day
-                   else sd.local_date <= bindparam("last", type_=Date),
-                   da.voided_at.is_(None), da.outcome == "given")
-            .group_by(*((sd.patient_id, sd.order_id) if one_day else
-                        (sd.patient_id, sd.order_id, sd.local_date))))
+    per_order = (select(sd.patient_id, sd.order_id,
+                        (func.max(sd.local_date) if one_day else sd.local_date).label("day"),
+                        func.max(da.administered_at).label("at"))
+                 .select_from(da).join(sd, da.dose_id == sd.id)
+                 .where(in_list(sd.patient_id, "patients", dialect), sd.local_date >= first,
+                        sd.local_date < target if one_day
+                        else sd.local_date <= bindparam("last", type_=Date),
+                        da.voided_at.is_(None), da.outcome == "given")
+                 .group_by(*((sd.patient_id, sd.order_id) if one_day else
+                             (sd.patient_id, sd.order_id, sd.local_date))).subquery())
+    return select(per_order.c.patient_id, _ost_drug(per_order.c.order_id), per_order.c.day,
+                  per_order.c.at)
 
 
 @lru_cache(maxsize=2)
@@ -175,14 +193,11 @@ def review_blocked(doses, thresholds=None) -> set[int]:
     # per patient, order and day (one row per order when all targets share a day).
     given_at: dict[tuple, list] = defaultdict(list)
     one_day = first_target == last_day
-    given_rows = _rows(_given_at_statement(one_day, _dialect()), {
-        "patients": list(reached), "first": first_day, "target": first_target,
-        "last": last_day})
-    ost_drugs = dict(_rows(_history_statements(_dialect())[2],
-                           {"orders": list({row[1] for row in given_rows})}))
-    for pid, order_id, day, at in given_rows:
-        if order_id in ost_drugs and day is not None:
-            given_at[(pid, family_of(ost_drugs[order_id]))].append((day, at))
+    for pid, drug, day, at in _rows(_given_at_statement(one_day, _dialect()), {
+            "patients": list(reached), "first": first_day, "target": first_target,
+            "last": last_day}):
+        if drug is not None and day is not None:
+            given_at[(pid, family_of(drug))].append((day, at))
     reviews = dict(_rows(_reviews_statement(_dialect()), {"patients": list(reached)}))
     blocked = set()
     for dose in targets:
@@ -207,24 +222,14 @@ def _ost_history(family_of, patient_ids, first_day: date, first_target: date,
                  last_day: date) -> dict[tuple, list]:
     """(patient, family) -> [(local day, status)] of the OST doses that can end or
     extend a streak on first_day..last_day, without a row per past given dose: the
-    last given day before the earliest target day, per patient and order, then the
-    doses since (not given, or on/after the earliest target day). Both read only
-    the (patient, day, status, order) index; the orders' programme and drug come in
-    a third query, for the few orders met (no join over every OST order)."""
-    last_given_q, since_q, drugs_q = _history_statements(_dialect())
-    window = {"patients": list(patient_ids), "first": first_day, "last": last_day,
-              "target": first_target}
-    last_given = _rows(last_given_q, window)
-    since = _rows(since_q, window)
-    ost_drugs = dict(_rows(drugs_q, {"orders": list({row[1] for row in last_given}
-                                                    | {row[1] for row in since})}))
+    last given day before the earliest target day, then the doses since (one
+    statement, _history_statement)."""
     by_key: dict[tuple, list] = defaultdict(list)
-    for pid, order_id, day in last_given:
-        if order_id in ost_drugs:
-            by_key[(pid, family_of(ost_drugs[order_id]))].append((day, "given"))
-    for pid, order_id, day, status in since:
-        if order_id in ost_drugs:
-            by_key[(pid, family_of(ost_drugs[order_id]))].append((day, status))
+    for pid, drug, day, status in _rows(_history_statement(_dialect()), {
+            "patients": list(patient_ids), "first": first_day, "last": last_day,
+            "target": first_target}):
+        if drug is not None:
+            by_key[(pid, family_of(drug))].append((day, status))
     return by_key
 
 

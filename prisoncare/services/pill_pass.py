@@ -4,8 +4,8 @@ plain rows (no ORM objects), with the guards computed set-based for the whole li
 A few queries whatever the number of patients: the rows (dose, patient, order,
 live record, who recorded and witnessed it, whether a photo is on file, and the
 double-dose guard's count as a correlated subquery), the round times of the day,
-and the OST review guard for the ward's OST doses at once (administration.
-review_blocked: one query, three when a streak reaches its threshold). Nothing is generated here: the scheduler makes doses 36 hours ahead
+and the OST review guard for the ward's OST doses at once (guards.review_blocked:
+three queries). Nothing is generated here: the scheduler makes doses 36 hours ahead
 (jobs.py, generate-doses). A ward-day without any dose gets `scheduler_gap`,
 which the page shows as a banner with an explicit fallback (generate_day).
 """
@@ -20,7 +20,7 @@ from sqlalchemy.orm import aliased
 from .. import audit
 from ..db_types import UtcDateTime
 from ..extensions import db
-from ..models.facilities import Facility, Ward
+from ..models.facilities import Facility
 from ..models.medication import DoseAdministration, MedicationOrder, ScheduledDose
 from ..models.patients import Patient
 from ..models.photos import PatientPhoto
@@ -81,10 +81,11 @@ def _rows_query(by_ward: bool, by_round: bool):
         select(ScheduledDose.id, ScheduledDose.patient_id, ScheduledDose.due_at,
                ScheduledDose.status, ScheduledDose.local_date,
                Patient.prison_number, Patient.family_name, Patient.given_name,
-               Patient.custody_status, Ward.code,
+               Patient.custody_status, Patient.ward_id,
                MedicationOrder.programme, MedicationOrder.drug, MedicationOrder.dose,
                MedicationOrder.unit, MedicationOrder.route, MedicationOrder.administration,
-               MedicationOrder.times, MedicationOrder.lineage_id,
+               func.coalesce(func.json_array_length(MedicationOrder.times), 0),
+               MedicationOrder.lineage_id,
                DoseAdministration.id, DoseAdministration.outcome,
                DoseAdministration.administered_at, DoseAdministration.late,
                DoseAdministration.reason, recorder.username, witness.username,
@@ -93,7 +94,6 @@ def _rows_query(by_ward: bool, by_round: bool):
         .select_from(ScheduledDose)
         .join(Patient, ScheduledDose.patient_id == Patient.id)
         .join(MedicationOrder, ScheduledDose.order_id == MedicationOrder.id)
-        .outerjoin(Ward, Patient.ward_id == Ward.id)
         .outerjoin(DoseAdministration, live)
         .outerjoin(recorder, DoseAdministration.recorded_by_id == recorder.id)
         .outerjoin(witness, DoseAdministration.witnessed_by_id == witness.id)
@@ -120,13 +120,17 @@ def ward_rows(facility: Facility, ward_id: int | None, day: date, *,
             text = local_hhmm[instant] = instant.astimezone(tz).strftime("%H:%M")
         return text
 
+    # Her current ward's code from the facility's wards (the page has them loaded
+    # for its switcher), not a join per row.
+    ward_codes = {w.id: w.code for w in facility.wards}
     rows, guards, blocks = [], [], {}
     for (dose_id, patient_id, due_at, status, local_date, number, family, given, custody,
-         ward_code, programme, drug, dose, unit, route, mode, times, lineage_id,
+         ward_of, programme, drug, dose, unit, route, mode, times_per_day, lineage_id,
          record_id, outcome, administered_at, late, reason, recorded_by, witnessed_by,
          has_photo, given_same_day) in db.session.connection().execute(
             _rows_query(ward_id is not None, round_at is not None),
-            {"facility_id": facility.id, "day": day, "ward_id": ward_id, "round_at": round_at}):
+            {"facility_id": facility.id, "day": day, "ward_id": ward_id,
+             "round_at": round_at}).all():
         dose_text = f"{float(dose):g}"
         recorded = None
         if record_id is not None:
@@ -139,16 +143,16 @@ def ward_rows(facility: Facility, ward_id: int | None, day: date, *,
             if reason:
                 recorded += f" · {reason}"
         else:
-            if given_same_day and second_dose_same_day(len(times or ()), given_same_day):
+            if given_same_day and second_dose_same_day(times_per_day, given_same_day):
                 blocks[dose_id] = [ALREADY_GIVEN_TODAY]
             if programme == "ost":
                 guards.append(GuardDose(id=dose_id, patient_id=patient_id, programme=programme,
                                         drug=drug, lineage_id=lineage_id,
-                                        times_per_day=len(times or ()), local_date=local_date,
+                                        times_per_day=times_per_day, local_date=local_date,
                                         timezone=facility.timezone))
         rows.append(PassRow(
             id=dose_id, patient_id=patient_id, prison_number=number, name=f"{family}, {given}",
-            ward_code=ward_code, due=hhmm(due_at), status=status,
+            ward_code=ward_codes.get(ward_of), due=hhmm(due_at), status=status,
             status_text=OUTCOME_TEXT.get(status, status), medicine=f"{drug} {dose_text} {unit} {route}",
             programme=programme.upper(), witnessed=mode == "witnessed", dose_text=dose_text,
             absent_where=ABSENT_WHERE.get(custody), recorded=recorded, has_photo=bool(has_photo)))
