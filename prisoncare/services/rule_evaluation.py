@@ -29,13 +29,16 @@ from .ladder_alerts import ladder_hits, ladders, pregnant_patient_ids, tb_phases
 from .ladder_closing import closing_notes, follow_her
 
 
-def evaluate_rules(session, now, rules: ar.RuleSet, settings: dict, since=None) -> dict:
+def evaluate_rules(session, now, rules: ar.RuleSet, settings: dict, since=None,
+                   lookback: timedelta | None = None) -> dict:
     """Raise the alerts every rule calls for at `now`, then resolve those whose
     condition ended or whose rung was superseded, and move the open treatment alerts
     to her facility; returns counts raised per source.
     `since`: the ladders and the missed-in-a-window rule read only what may have
-    changed since then (the sweep's watermark, `evaluate_rules_job`); None reads all."""
-    lookback = timedelta(days=settings["rules"]["lookback_days"])
+    changed since then (the sweep's watermark, `evaluate_rules_job`); None reads all.
+    `lookback`: how far back the custody events, absences and tasks are read (by
+    default the settings' lookback_days; longer after a downtime)."""
+    lookback = lookback or timedelta(days=settings["rules"]["lookback_days"])
     window_start = (now - timedelta(days=settings["interruptions"]["recompute_days"])).date()
     to_resolve: dict[str, str] = {}
     sources = {}
@@ -67,9 +70,15 @@ def evaluate_rules(session, now, rules: ar.RuleSet, settings: dict, since=None) 
 def evaluate_rules_job(session, now, rules: ar.RuleSet, settings: dict) -> dict:
     """The evaluate-rules job: incremental from its watermark (a full pass on its first
     run, daily, and when the rules or settings change), the watermark written in the
-    same transaction."""
+    same transaction. After a downtime the look-back reaches back from the run that
+    last completed (capped by catch_up_max_days), so an event early in the outage is
+    still seen."""
     from . import sweep_watermark as wm
     key = wm.keyed("evaluate-rules", rules, settings)
-    counts = evaluate_rules(session, now, rules, settings, wm.incremental_since(session, key, now))
+    start = wm.catch_up_start(session, key, now,
+                              timedelta(days=settings["rules"]["lookback_days"]),
+                              settings["doses"]["catch_up_max_days"])
+    counts = evaluate_rules(session, now, rules, settings, wm.incremental_since(session, key, now),
+                            lookback=now - start)
     wm.finish(session, key, now)
     return counts

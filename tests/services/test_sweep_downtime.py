@@ -12,7 +12,7 @@ from prisoncare.extensions import db
 from prisoncare.models.medication import ScheduledDose
 from tests.factories import build_world
 
-from .test_sweep_helpers import alerts, at, episodes, give, on_methadone, snapshot, sweep
+from .test_sweep_helpers import alerts, at, court_day, episodes, give, on_methadone, snapshot, sweep
 
 
 @pytest.fixture
@@ -77,3 +77,19 @@ def test_the_catch_up_is_capped_and_says_so(w, caplog, monkeypatch):
     assert all(days[day] == "missed" for day in range(12, 20))
     assert any("catching up only from 2026-03-11T18:00:00+00:00" in r.getMessage()
                and "catch_up_max_days = 8" in r.getMessage() for r in caplog.records)
+
+
+def test_a_court_day_early_in_a_long_outage_still_raises_its_alert(w):
+    """The rules' look-back (14 days) reaches back from the last completed sweep too:
+    a dose lost to court on the 10th, first swept on the 30th, raises OST-E-02."""
+    patient, order = dosed_then_the_scheduler_stops()
+    clock.set_now(at(10, 18))
+    court_day(patient, 10)                  # the PMS posts it; no sweep runs
+    clock.set_now(at(30, 9))
+    sweep(at(30, 9))
+    assert methadone_days(order)[10] == "absent"
+    lost = [a for a in alerts(patient) if a.rule_code == "OST-E-02"]
+    assert [(a.cause_event_type, a.severity) for a in lost] == [("court_out", "high")]
+    before = snapshot()
+    sweep(at(30, 9))
+    assert snapshot() == before
