@@ -1,21 +1,32 @@
 """Benchmark of the scheduler sweep (issue 5, item 6) on the databases bench/build.py made.
 Not a test: not in CI.
 
-    .venv/bin/python -m bench.sweep --sqlite bench/data/national.db \
-        --postgres postgresql+psycopg://postgres@127.0.0.1:55433/national
+    .venv/bin/python -m bench.sweep --sqlite /work/bench-data/national-91.db \
+        --sqlite /work/bench-data/national-182.db --sqlite /work/bench-data/national-365.db \
+        --postgres postgresql+psycopg://postgres@127.0.0.1:55433/national30_91 ... [--append]
+
+(1x, 2x, 4x history = 91, 182, 365 days, each made by `python -m bench.build --days N`;
+--append adds a run's databases to the results of earlier runs.)
 
 Each database is copied first (a file copy; CREATE DATABASE ... TEMPLATE), migrated to
 the heads, and the models' indexes are created if the copy lacks them. Then, with the
 clock frozen, on the copy:
 
-1. the first sweep, at the build's NOW (08:10 in Kyiv), over a year nobody swept;
-2. routine sweeps, each 15 minutes after the previous one (+15, +30, +45 minutes): the
-   first of them follows a sweep that changed a great deal (the report shows it apart),
-   the others are the steady state;
-3. the nurses' records of the next day and a half, from the morning round under
-   way at NOW (93 % given, the rest refused), written in bulk, and a catch-up
-   sweep 15 minutes before ...
-4. ... the day-ahead sweep: the first instant whose generation window reaches the
+1. the first sweep, at the build's NOW (08:10 in Kyiv), over a history nobody swept;
+2. routine sweeps, each 15 minutes after the previous one (+15, +30, +45 minutes), each
+   after what happens in those 15 minutes: the nurses record a third of the morning
+   round (in bulk, stamped 7 minutes before the sweep) and the PMS posts a few custody
+   events (court departures and returns, a court date, a transfer out and later in)
+   through the API's service calls (`Pms`). The first of them follows a sweep that
+   changed a great deal (the report shows it apart), the others are the steady state;
+3. the day boundaries: the rest of the day recorded in bulk, a catch-up sweep at 23:50
+   local, a few PMS events, and the **first sweep of the new local day** (00:05 in
+   Kyiv: srh-alerts makes a full pass, the interruptions job rereads every episode
+   going on); the same at 23:50 / 00:05 UTC for the **first sweep of the new UTC day**
+   (evaluate-rules and srh-alerts make a full pass);
+4. the nurses' records up to 15 minutes before the day-ahead sweep, in bulk, and a
+   catch-up sweep then ...
+5. ... the day-ahead sweep: the first instant whose generation window reaches the
    morning round of the day after tomorrow, so it generates a whole day of doses.
 
 Every sweep is `prisoncare.jobs.run_all(at)`, each job timed. After each, in the same
@@ -39,6 +50,7 @@ import sys
 import time
 from dataclasses import replace
 from datetime import datetime, time as dtime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -227,29 +239,35 @@ def floor(app, at, rows):
             "total_s": read_s + insert_s, "cpu_s": read_cpu + insert_cpu}
 
 
-def nurses_record(app, start, end, stamped_from):
+def nurses_record(app, start, end, stamped_from, *, part=(0, 1), recorded_at=None):
     """The doses due in [start, end) recorded as the nurses would (93 % given, the rest
-    refused), in bulk: administrations and statuses, each status stamped when its
-    record was made (12 minutes after the dose was due), but never before
-    `stamped_from` (the last sweep so far: records cannot predate what it saw)."""
+    refused), in bulk: administrations and statuses. `part` (k, n) records only the
+    doses whose id is k modulo n (a round recorded over several quarters of an hour).
+    Each record is made `recorded_at` (or 12 minutes after the dose was due), and its
+    status stamped then but never before `stamped_from` (the last sweep so far:
+    records cannot predate what it saw)."""
     from sqlalchemy import bindparam, insert, select, text, update
 
     from prisoncare.extensions import db
     from prisoncare.models.medication import DoseAdministration, ScheduledDose
     t = ScheduledDose.__table__
+    k, n = part
     with app.app_context():
-        rows = db.session.execute(select(t.c.id, t.c.order_id, t.c.patient_id, t.c.due_at).where(
-            t.c.due_at >= start, t.c.due_at < end, t.c.status == "due")).all()
+        rows = [r for r in db.session.execute(
+            select(t.c.id, t.c.order_id, t.c.patient_id, t.c.due_at).where(
+                t.c.due_at >= start, t.c.due_at < end, t.c.status == "due")).all()
+                if r.id % n == k]
         nurse = db.session.execute(text("SELECT min(id) FROM staff_user")).scalar()
         admin, statuses = [], []
         for r in rows:
             outcome = "refused" if r.id % 14 == 0 else "given"
+            made = max(recorded_at or r.due_at + timedelta(minutes=12), r.due_at)
             admin.append(dict(dose_id=r.id, order_id=r.order_id, patient_id=r.patient_id,
-                              outcome=outcome, administered_at=r.due_at + timedelta(minutes=10),
-                              recorded_at=r.due_at + timedelta(minutes=12), recorded_by_id=nurse,
+                              outcome=outcome, administered_at=min(r.due_at + timedelta(minutes=10),
+                                                                   made),
+                              recorded_at=made, recorded_by_id=nurse,
                               reason="Declined" if outcome == "refused" else None, late=False))
-            statuses.append(dict(dose_id=r.id, outcome=outcome,
-                                 at=max(r.due_at + timedelta(minutes=12), stamped_from)))
+            statuses.append(dict(dose_id=r.id, outcome=outcome, at=max(made, stamped_from)))
         if admin:
             db.session.execute(insert(DoseAdministration), admin)
             db.session.execute(update(t).where(t.c.id == bindparam("dose_id")).values(
@@ -259,10 +277,84 @@ def nurses_record(app, start, end, stamped_from):
     return len(rows)
 
 
+class Pms:
+    """The prison management system posting custody events between two sweeps, through
+    the service calls of `POST /api/v1/patients/<id>/custody-events` (read_patient,
+    record_event, its hooks, the audit log), as the build's `bench.pms` login. Each
+    post takes the next patient of a deterministic list, so every run posts the same."""
+
+    def __init__(self, app):
+        self.app, self.taken, self.in_transfer = app, set(), []
+
+    def _pick(self, session, **where):
+        from sqlalchemy import select
+
+        from prisoncare.models import Patient
+        query = select(Patient.id).order_by(Patient.id)
+        for name, value in where.items():
+            query = query.where(getattr(Patient, name) == value)
+        for pid in session.scalars(query.where(Patient.id % 97 == 13).limit(200)):
+            if pid not in self.taken:
+                self.taken.add(pid)
+                return pid
+        return None
+
+    def post(self, at, *, court_out=0, court_return=0, transfer_out=0, transfer_in=0,
+             court_scheduled=0):
+        """Events that happened in the 15 minutes before `at`, recorded 5 minutes
+        before it. Returns how many were posted."""
+        from sqlalchemy import select
+
+        from prisoncare import clock
+        from prisoncare.extensions import db
+        from prisoncare.models import Facility, StaffUser, Ward
+        from prisoncare.services.custody import record_event
+        from prisoncare.services.patients import read_patient
+        posted, happened = at - timedelta(minutes=5), at - timedelta(minutes=12)
+        n = 0
+        with self.app.app_context(), clock.frozen(posted):
+            s = db.session
+            pms = s.scalar(select(StaffUser).where(StaffUser.username == "bench.pms"))
+            if pms is None:
+                return 0   # a database built before the PMS login existed
+            plan = []
+            for _ in range(court_out):
+                plan.append((self._pick(s, custody_status="in_custody", legal_status="pretrial"),
+                             {"type": "court_out", "occurred_at": happened}))
+            for _ in range(court_return):
+                plan.append((self._pick(s, custody_status="out_at_court"),
+                             {"type": "court_return", "occurred_at": happened}))
+            for _ in range(court_scheduled):
+                plan.append((self._pick(s, custody_status="in_custody", legal_status="pretrial"),
+                             {"type": "court_scheduled", "expected_at": at + timedelta(days=2)}))
+            codes = list(s.scalars(select(Facility.code).order_by(Facility.code)))
+            for _ in range(transfer_out):
+                pid = self._pick(s, custody_status="in_custody", legal_status="sentenced")
+                if pid is not None:
+                    to = codes[(pid % (len(codes) - 1)) + 1]
+                    self.in_transfer.append((pid, to))
+                    plan.append((pid, {"type": "transfer_out", "occurred_at": happened,
+                                       "to_facility": to}))
+            for _ in range(min(transfer_in, len(self.in_transfer))):
+                pid, to = self.in_transfer.pop(0)
+                ward = s.scalar(select(Ward.code).join(Facility).where(Facility.code == to)
+                                .order_by(Ward.code).limit(1))
+                plan.append((pid, {"type": "transfer_in", "occurred_at": happened,
+                                   "facility": to, "ward": ward}))
+            for pid, data in plan:
+                if pid is None:
+                    continue
+                patient = read_patient(pms, pid, now=posted, purpose="patient.custody_write")
+                record_event(pms, patient, data, now=posted)
+                s.commit()
+                n += 1
+            s.remove()
+        return n
+
+
 def day_ahead_instant(ahead_hours):
     """The first sweep (on a 15-minute grid) whose window [.., at + ahead) reaches
     the 08:00 round of the day after tomorrow."""
-    from zoneinfo import ZoneInfo
     round_at = datetime.combine(TODAY + timedelta(days=3), dtime(8, 0),
                                 tzinfo=ZoneInfo(TZ)).astimezone(timezone.utc)
     at = round_at - timedelta(hours=ahead_hours)
@@ -300,12 +392,54 @@ def run_one(url, args):
                 print(f"     {j['id']:20s} {j['s']:.3f} s  {j['summary']}")
             return result
         out["first"] = measured("first sweep", NOW)
-        out["routine"] = [measured("routine sweep", NOW + timedelta(minutes=15 * k))
-                          for k in range(1, args.routine + 1)]
-        last = NOW + timedelta(minutes=15 * args.routine)
+        pms = Pms(app)
+        quarter = timedelta(minutes=15)
+
+        def between(prev, at, part=None, **posts):
+            """What happens in the 15 minutes before `at`: nurses record a part of the
+            morning round, the PMS posts a few movements."""
+            recorded = 0
+            if part is not None:
+                recorded = nurses_record(app, NOW - timedelta(hours=1), prev, prev, part=part,
+                                         recorded_at=at - timedelta(minutes=7))
+            posted = pms.post(at, **posts)
+            print(f"  before {at:%d %H:%M}Z: {recorded} doses recorded, {posted} custody "
+                  f"events posted")
+            return {"recorded": recorded, "posted": posted}
+
+        out["routine"], out["between"] = [], []
+        moves = [dict(court_out=3, court_return=2, transfer_out=1, court_scheduled=1),
+                 dict(court_out=2, court_return=2, court_scheduled=1),
+                 dict(court_out=1, court_return=1, transfer_in=1, court_scheduled=1)]
+        for k in range(1, args.routine + 1):
+            at = NOW + quarter * k
+            out["between"].append(between(at - quarter, at, part=(k - 1, args.routine),
+                                          **moves[(k - 1) % len(moves)]))
+            out["routine"].append(measured("routine sweep", at))
+        last = NOW + quarter * args.routine
+
+        # the day boundaries: the first sweep of a new local (Kyiv) day, then of a new
+        # UTC day, each 15 minutes after a sweep that caught up with the day so far
+        local_midnight = datetime.combine(TODAY + timedelta(days=1), dtime(0, 0),
+                                          tzinfo=ZoneInfo(TZ)).astimezone(timezone.utc)
+        utc_midnight = datetime.combine(TODAY + timedelta(days=1), dtime(0, 0),
+                                        tzinfo=timezone.utc)
+        out["boundary"] = {}
+        for name, midnight in (("local_day", local_midnight), ("utc_day", utc_midnight)):
+            before = midnight - timedelta(minutes=10)
+            recorded = nurses_record(app, NOW - timedelta(hours=1), before - quarter, last)
+            pms.post(before, court_return=1)
+            pre = sweep(app, before)
+            print(f"  {recorded} doses recorded in bulk; catch-up sweep at {before:%d %H:%M}Z "
+                  f"{pre['total_s']:.2f} s")
+            at = before + quarter
+            moved = between(before, at, court_out=1, court_return=1, court_scheduled=1)
+            out["boundary"][name] = {"catch_up": pre, "between": moved,
+                                     "sweep": measured(f"first sweep of the {name}", at)}
+            last = at
         at = day_ahead_instant(ahead)
-        recorded = nurses_record(app, NOW - timedelta(hours=1), at - timedelta(minutes=15), last)
-        catch_up = sweep(app, at - timedelta(minutes=15))
+        recorded = nurses_record(app, NOW - timedelta(hours=1), at - quarter, last)
+        catch_up = sweep(app, at - quarter)
         print(f"  {recorded} doses recorded in bulk; catch-up sweep "
               f"{catch_up['total_s']:.2f} s")
         out["catch_up"] = catch_up
@@ -353,12 +487,14 @@ def report(results):
     row("routine sweep 15 min after a sweep, total (min-max)", f"< {TARGETS['routine']:.0f} s",
         lambda r: "{:.2f}-{:.2f} s".format(min(x["total_s"] for x in r["routine"]),
                                            max(x["total_s"] for x in r["routine"])))
-    row("  1st routine sweep (after the first sweep's ~15,000 episodes)",
+    row("  1st routine sweep (after the first sweep over the history)",
         f"< {TARGETS['routine']:.0f} s", lambda r: f"{r['routine'][0]['total_s']:.2f} s "
                                                   f"(CPU {r['routine'][0]['cpu_s']:.2f} s)")
     row("  later routine sweeps (steady state), min-max", f"< {TARGETS['routine']:.0f} s",
         lambda r: "{:.2f}-{:.2f} s".format(min(x["total_s"] for x in r["routine"][1:]),
                                            max(x["total_s"] for x in r["routine"][1:])))
+    row("  between routine sweeps: doses recorded, custody events posted (each)", "",
+        lambda r: ", ".join(f"{b['recorded']:,}/{b['posted']}" for b in r["between"]))
     row("  day-ahead's catch-up sweep (after the nurses' records in bulk)", "",
         lambda r: f"{r['catch_up']['total_s']:.2f} s")
     row("  its floor (window read + insert), median", "",
@@ -371,6 +507,20 @@ def report(results):
     row("  routine sweep, process CPU (min-max)", "",
         lambda r: "{:.2f}-{:.2f} s".format(min(x["cpu_s"] for x in r["routine"]),
                                            max(x["cpu_s"] for x in r["routine"])))
+    for name, what in (("local_day", "first sweep of a new local (Kyiv) day, 00:05 (srh-alerts "
+                                     "full pass; interruptions: every episode going on)"),
+                       ("utc_day", "first sweep of a new UTC day, 02:05 Kyiv (evaluate-rules "
+                                   "full pass)")):
+        row(what, f"< {TARGETS['routine']:.0f} s",
+            lambda r, n=name: f"{r['boundary'][n]['sweep']['total_s']:.2f} s "
+                              f"(CPU {r['boundary'][n]['sweep']['cpu_s']:.2f} s)")
+        row("  its floor (window read + insert); sweep / floor", f"≤ {TARGETS['floor_ratio']:.0f}",
+            lambda r, n=name: f"{r['boundary'][n]['sweep']['floor']['total_s']:.3f} s; "
+                              f"{_ratio(r['boundary'][n]['sweep']):.1f}")
+        row("  rows it created", "", lambda r, n=name: ", ".join(
+            f"{c:,} {t}" for t, c in r["boundary"][n]["sweep"]["created"].items() if c) or "none")
+        row("  the catch-up sweep 15 minutes before it", "",
+            lambda r, n=name: f"{r['boundary'][n]['catch_up']['total_s']:.2f} s")
     row("day-ahead sweep, total", f"< {TARGETS['day_ahead']:.0f} s",
         lambda r: f"{r['day_ahead']['total_s']:.2f} s")
     row("  rows it created", "", lambda r: ", ".join(
@@ -386,9 +536,11 @@ def report(results):
             def took(s):
                 return next(x["s"] for x in s["jobs"] if x["id"] == j)
             pick = [took(r["first"]), statistics.median(took(s) for s in r["routine"]),
-                    took(r["day_ahead"])]
+                    took(r["boundary"]["local_day"]["sweep"]),
+                    took(r["boundary"]["utc_day"]["sweep"]), took(r["day_ahead"])]
             return " / ".join(f"{v:.2f}" for v in pick)
-        row(f"  job `{job_id}`: first / routine (median) / day-ahead, s", "", per_job)
+        row(f"  job `{job_id}`: first / routine (median) / local day / UTC day / "
+            "day-ahead, s", "", per_job)
     text = "\n".join(lines) + "\n"
     with open(os.path.join(HERE, "sweep-results.md"), "w") as fh:
         fh.write(text)
@@ -406,11 +558,21 @@ def main(argv=None):
     parser.add_argument("--postgres", action="append", default=[],
                         help="a PostgreSQL URL bench/build.py filled (repeatable)")
     parser.add_argument("--routine", type=int, default=3, help="routine sweeps to time")
+    parser.add_argument("--append", action="store_true",
+                        help="add to (or replace, per database kind and history) the results "
+                             "of earlier runs kept in bench/data/sweep-results.json")
     args = parser.parse_args(argv)
     import logging
     logging.disable(logging.INFO)
     results = [run_one("sqlite:///" + os.path.abspath(p), args) for p in args.sqlite]
     results += [run_one(u, args) for u in args.postgres]
+    kept = os.path.join(HERE, "data", "sweep-results.json")
+    if args.append and os.path.exists(kept):
+        with open(kept) as fh:
+            earlier = json.load(fh)
+        fresh = {(r["db"], r["scale"]["days"]) for r in results}
+        results = [r for r in earlier if (r["db"], r["scale"]["days"]) not in fresh] + results
+        results.sort(key=lambda r: (r["db"] != "sqlite", r["scale"]["days"]))
     report(results)
 
 
