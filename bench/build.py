@@ -68,13 +68,14 @@ from zoneinfo import ZoneInfo
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
-from prisoncare.rules.custody_transitions import TRANSITIONS  # noqa: E402
+from bench import custody_traffic as traffic_rules  # noqa: E402
 
 UTC = timezone.utc
 TZ = "Europe/Kyiv"
 ZONE = ZoneInfo(TZ)
 NOW = datetime(2026, 3, 10, 6, 10, tzinfo=UTC)      # 08:10 in Kyiv
 TODAY = date(2026, 3, 10)
+assert (traffic_rules.NOW, traffic_rules.TODAY) == (NOW, TODAY)
 PASSWORD = "bench-password-not-secret"
 BATCH = 50_000
 SEED = 20261125
@@ -85,7 +86,6 @@ GIVEN, REFUSED, HELD, NA, ABSENT, MISSED = "given", "refused", "held", "not_avai
 PAST_OUTCOMES = [(GIVEN, 0.94), (REFUSED, 0.025), (HELD, 0.01), (NA, 0.005), (MISSED, 0.02)]
 SHARE = {"ost": 0.18, "art": 0.15, "tb": 0.01, "hcv": 0.02}   # drawn apart: 30 % on OST or ART
 GRACE_HOURS = {"ost": 6, "art": 6, "tb": 6, "hcv": 12}     # rules/data/sweep.toml: a missed mark's time
-TRANSFERS_A_YEAR = 0.08          # the share of people moved to another facility in a year
 TODAY_COURT, TODAY_TRANSFER = 0.01, 0.002   # posted by the PMS for today or tomorrow
 REASONS = {REFUSED: "Declined at the hatch", HELD: "Sedated: held per protocol",
            NA: "Out of stock on the ward"}
@@ -318,11 +318,6 @@ def build_bulk(w, places, n_patients, days, staff_ids):
     times = set()
     plans = []   # (patient id, event type, expected at, to facility code): posted after
 
-    def at_local(day, minutes):
-        """The instant `minutes` after local midnight of `day` (DST-correct)."""
-        return datetime(day.year, day.month, day.day, minutes // 60, minutes % 60,
-                        tzinfo=ZONE).astimezone(UTC)
-
     def add_order(pid, where, away, nurses, clinician, programme, drug, dose, unit, route,
                   hhmm, mode, start, end=None, blocked=False):
         """`where(due)` -> (facility id, ward id) of the dose; `away[local day]` ->
@@ -381,10 +376,6 @@ def build_bulk(w, places, n_patients, days, staff_ids):
                                     REASONS.get(outcome), false))
             day += timedelta(days=1)
 
-    def ordinary_ward(code):
-        fac_id, wards = places[code]
-        return fac_id, wards["A"] if code == "F001" else wards[rnd.choice(sorted(wards))]
-
     per_facility = n_patients // len(places)
     pid = 0
     for code, (fac_id, wards) in places.items():
@@ -414,75 +405,11 @@ def build_bulk(w, places, n_patients, days, staff_ids):
             if bench:
                 status = "in_custody"
 
-            # -- the custody timeline: (occurred, type, facility, ward, to, expected, before, after)
-            timeline = []
-            away = {}            # local day -> (left, back, cause, index in timeline)
-            moved = None         # (transfer_in instant, facility id, ward id before it)
-            home = (fac_id, ward_id)
-            first_move = max(admitted.astimezone(ZONE).date() + timedelta(days=2), first_day)
-            if bench is None and rnd.random() < TRANSFERS_A_YEAR * days / 365:
-                span = (TODAY - timedelta(days=1) - first_move).days
-                if span > 0:
-                    t_day = first_move + timedelta(days=rnd.randrange(span))
-                    other = codes[(codes.index(code) + 1 + rnd.randrange(len(codes) - 1))
-                                  % len(codes)]
-                    old = ordinary_ward(other)
-                    left = at_local(t_day, 6 * 60 + rnd.randrange(90))
-                    arrived = at_local(t_day, 13 * 60 + rnd.randrange(300))
-                    planned = left - timedelta(days=1 + rnd.randrange(4), hours=rnd.randrange(8))
-                    if planned > admitted:
-                        timeline.append((planned, "transfer_scheduled", old[0], None, fac_id, left,
-                                         "in_custody", "in_custody"))
-                    away[t_day] = (left, arrived, "transfer", len(timeline))
-                    timeline.append((left, "transfer_out", old[0], None, fac_id, None,
-                                     "in_custody", "in_transfer"))
-                    timeline.append((arrived, "transfer_in", fac_id, ward_id, None, None,
-                                     "in_transfer", "in_custody"))
-                    moved = (arrived, old[0], old[1])
-                    home = old
-                    traffic["transfers"] += 1
-            if bench is None:
-                # court: pre-trial every two to five weeks, sentenced (appeals) rarely
-                gap = (10, 35) if legal == "pretrial" else (90, 300)
-                day = first_move + timedelta(days=rnd.randrange(gap[1]))
-                while day < TODAY:
-                    if day not in away and (moved is None or day != moved[0].astimezone(ZONE).date()):
-                        left = at_local(day, 6 * 60 + 30 + rnd.randrange(80))
-                        back = at_local(day, 16 * 60 + rnd.randrange(300))
-                        fac_then = home[0] if moved is not None and left < moved[0] else fac_id
-                        planned = left - timedelta(days=1 + rnd.randrange(7), hours=rnd.randrange(8))
-                        if planned > admitted and (moved is None or not (
-                                moved[0] - timedelta(days=6) < planned < moved[0])):
-                            timeline.append((planned, "court_scheduled", fac_then, None, None, left,
-                                             "in_custody", "in_custody"))
-                        away[day] = (left, back, "court", len(timeline))
-                        timeline.append((left, "court_out", fac_then, None, None, None,
-                                         "in_custody", "out_at_court"))
-                        timeline.append((back, "court_return", fac_then, None, None, None,
-                                         "out_at_court", "in_custody"))
-                        traffic["court_trips"] += 1
-                    day += timedelta(days=rnd.randrange(*gap))
-            if status != "in_custody":
-                out_at = NOW - timedelta(hours=2)
-                timeline.append((out_at, "court_out" if status == "out_at_court" else "hospital_out",
-                                 fac_id, None, None, None, "in_custody", status))
-            order_by_time = sorted(range(len(timeline)), key=lambda i: timeline[i][0])
-            event_ids, rows = {}, []
-            ids["event"] += 1
-            rows.append((ids["event"], pid, pid, 1, "admission", w.ts(admitted), w.ts(admitted),
-                         home[0], home[1], None, legal, None, "never_admitted", "in_custody"))
-            seq, now_status = 1, "in_custody"
-            for i in order_by_time:
-                occurred, etype, e_fac, e_ward, to_fac, expected, before, after = timeline[i]
-                after = TRANSITIONS.get((now_status, etype))
-                if after is None:   # a plan posted while she was out: the app refuses it
-                    continue
-                before, now_status, seq = now_status, after, seq + 1
-                ids["event"] += 1
-                event_ids[i] = ids["event"]
-                rows.append((ids["event"], pid, pid, seq, etype, w.ts(occurred), w.ts(occurred),
-                             e_fac, e_ward, to_fac, None, w.ts(expected), before, after))
-            away = {d: (a, b, cause, event_ids[i]) for d, (a, b, cause, i) in away.items()}
+            timeline, away, moved, home = traffic_rules.custody_timeline(
+                rnd, places, (code, fac_id, ward_id), admitted=admitted, legal=legal,
+                status=status, bench=bench, first_day=first_day, days=days, traffic=traffic)
+            rows, away, seq = traffic_rules.event_rows(w, ids, pid, admitted, legal, home,
+                                                       timeline, away)
             # the patient first: PostgreSQL checks the foreign keys of each COPY
             patients.add((pid, f"P{pid:07d}", rnd.choice(GIVEN_NAMES), rnd.choice(FAMILY_NAMES),
                           w.day(date(1960 + rnd.randrange(45), 1 + rnd.randrange(12),
@@ -540,15 +467,17 @@ def build_bulk(w, places, n_patients, days, staff_ids):
                 draw = rnd.random()
                 if legal == "pretrial" and draw < TODAY_COURT / 0.4:
                     if "20:00" not in times or "08:00" in times:   # tomorrow, before the round
-                        leaves = at_local(TODAY + timedelta(days=1), 6 * 60 + 30 + rnd.randrange(60))
+                        leaves = traffic_rules.at_local(TODAY + timedelta(days=1),
+                                                        6 * 60 + 30 + rnd.randrange(60))
                     else:                  # this evening, before the 20:00 dose
-                        leaves = at_local(TODAY, 18 * 60 + rnd.randrange(90))
+                        leaves = traffic_rules.at_local(TODAY, 18 * 60 + rnd.randrange(90))
                     plans.append((pid, "court_scheduled", leaves, None))
                 elif draw > 1 - TODAY_TRANSFER:
                     other = codes[(codes.index(code) + 1 + rnd.randrange(len(codes) - 1))
                                   % len(codes)]
                     plans.append((pid, "transfer_scheduled",
-                                  at_local(TODAY + timedelta(days=1), 6 * 60 + rnd.randrange(60)),
+                                  traffic_rules.at_local(TODAY + timedelta(days=1),
+                                                         6 * 60 + rnd.randrange(60)),
                                   other))
     counts = {}
     for b in (patients, episodes, events, orders, doses, marks, admins, reviews):

@@ -17,7 +17,7 @@ clock frozen, on the copy:
    after what happens in those 15 minutes: the nurses record a third of the morning
    round (in bulk, stamped 7 minutes before the sweep) and the PMS posts a few custody
    events (court departures and returns, a court date, a transfer out and later in)
-   through the API's service calls (`Pms`). The first of them follows a sweep that
+   through the API's service calls (bench/sweep_activity.py). The first of them follows a sweep that
    changed a great deal (the report shows it apart), the others are the steady state;
 3. the day boundaries: the rest of the day recorded in bulk, a catch-up sweep at 23:50
    local, a few PMS events, and the **first sweep of the new local day** (00:05 in
@@ -44,8 +44,6 @@ bench/sweep-results.md.
 import argparse
 import json
 import os
-import platform
-import statistics
 import sys
 import time
 from dataclasses import replace
@@ -59,8 +57,9 @@ os.environ.setdefault("SECRET_KEY", "bench-" + "x" * 32)
 
 from bench.build import NOW, TODAY, TZ  # noqa: E402
 from bench.run import drop_copy, working_copy as run_copy  # noqa: E402
+from bench.sweep_activity import Pms, nurses_record  # noqa: E402
+from bench.sweep_report import report  # noqa: E402
 
-TARGETS = {"routine": 2.0, "day_ahead": 10.0, "floor_ratio": 5.0}
 CREATED = ("scheduled_dose", "dose_mark", "interruption_episode", "alert")
 
 
@@ -239,119 +238,6 @@ def floor(app, at, rows):
             "total_s": read_s + insert_s, "cpu_s": read_cpu + insert_cpu}
 
 
-def nurses_record(app, start, end, stamped_from, *, part=(0, 1), recorded_at=None):
-    """The doses due in [start, end) recorded as the nurses would (93 % given, the rest
-    refused), in bulk: administrations and statuses. `part` (k, n) records only the
-    doses whose id is k modulo n (a round recorded over several quarters of an hour).
-    Each record is made `recorded_at` (or 12 minutes after the dose was due), and its
-    status stamped then but never before `stamped_from` (the last sweep so far:
-    records cannot predate what it saw)."""
-    from sqlalchemy import bindparam, insert, select, text, update
-
-    from prisoncare.extensions import db
-    from prisoncare.models.medication import DoseAdministration, ScheduledDose
-    t = ScheduledDose.__table__
-    k, n = part
-    with app.app_context():
-        rows = [r for r in db.session.execute(
-            select(t.c.id, t.c.order_id, t.c.patient_id, t.c.due_at).where(
-                t.c.due_at >= start, t.c.due_at < end, t.c.status == "due")).all()
-                if r.id % n == k]
-        nurse = db.session.execute(text("SELECT min(id) FROM staff_user")).scalar()
-        admin, statuses = [], []
-        for r in rows:
-            outcome = "refused" if r.id % 14 == 0 else "given"
-            made = max(recorded_at or r.due_at + timedelta(minutes=12), r.due_at)
-            admin.append(dict(dose_id=r.id, order_id=r.order_id, patient_id=r.patient_id,
-                              outcome=outcome, administered_at=min(r.due_at + timedelta(minutes=10),
-                                                                   made),
-                              recorded_at=made, recorded_by_id=nurse,
-                              reason="Declined" if outcome == "refused" else None, late=False))
-            statuses.append(dict(dose_id=r.id, outcome=outcome, at=max(made, stamped_from)))
-        if admin:
-            db.session.execute(insert(DoseAdministration), admin)
-            db.session.execute(update(t).where(t.c.id == bindparam("dose_id")).values(
-                status=bindparam("outcome"), status_at=bindparam("at")), statuses)
-        db.session.commit()
-        db.session.remove()
-    return len(rows)
-
-
-class Pms:
-    """The prison management system posting custody events between two sweeps, through
-    the service calls of `POST /api/v1/patients/<id>/custody-events` (read_patient,
-    record_event, its hooks, the audit log), as the build's `bench.pms` login. Each
-    post takes the next patient of a deterministic list, so every run posts the same."""
-
-    def __init__(self, app):
-        self.app, self.taken, self.in_transfer = app, set(), []
-
-    def _pick(self, session, **where):
-        from sqlalchemy import select
-
-        from prisoncare.models import Patient
-        query = select(Patient.id).order_by(Patient.id)
-        for name, value in where.items():
-            query = query.where(getattr(Patient, name) == value)
-        for pid in session.scalars(query.where(Patient.id % 97 == 13).limit(200)):
-            if pid not in self.taken:
-                self.taken.add(pid)
-                return pid
-        return None
-
-    def post(self, at, *, court_out=0, court_return=0, transfer_out=0, transfer_in=0,
-             court_scheduled=0):
-        """Events that happened in the 15 minutes before `at`, recorded 5 minutes
-        before it. Returns how many were posted."""
-        from sqlalchemy import select
-
-        from prisoncare import clock
-        from prisoncare.extensions import db
-        from prisoncare.models import Facility, StaffUser, Ward
-        from prisoncare.services.custody import record_event
-        from prisoncare.services.patients import read_patient
-        posted, happened = at - timedelta(minutes=5), at - timedelta(minutes=12)
-        n = 0
-        with self.app.app_context(), clock.frozen(posted):
-            s = db.session
-            pms = s.scalar(select(StaffUser).where(StaffUser.username == "bench.pms"))
-            if pms is None:
-                return 0   # a database built before the PMS login existed
-            plan = []
-            for _ in range(court_out):
-                plan.append((self._pick(s, custody_status="in_custody", legal_status="pretrial"),
-                             {"type": "court_out", "occurred_at": happened}))
-            for _ in range(court_return):
-                plan.append((self._pick(s, custody_status="out_at_court"),
-                             {"type": "court_return", "occurred_at": happened}))
-            for _ in range(court_scheduled):
-                plan.append((self._pick(s, custody_status="in_custody", legal_status="pretrial"),
-                             {"type": "court_scheduled", "expected_at": at + timedelta(days=2)}))
-            codes = list(s.scalars(select(Facility.code).order_by(Facility.code)))
-            for _ in range(transfer_out):
-                pid = self._pick(s, custody_status="in_custody", legal_status="sentenced")
-                if pid is not None:
-                    to = codes[(pid % (len(codes) - 1)) + 1]
-                    self.in_transfer.append((pid, to))
-                    plan.append((pid, {"type": "transfer_out", "occurred_at": happened,
-                                       "to_facility": to}))
-            for _ in range(min(transfer_in, len(self.in_transfer))):
-                pid, to = self.in_transfer.pop(0)
-                ward = s.scalar(select(Ward.code).join(Facility).where(Facility.code == to)
-                                .order_by(Ward.code).limit(1))
-                plan.append((pid, {"type": "transfer_in", "occurred_at": happened,
-                                   "facility": to, "ward": ward}))
-            for pid, data in plan:
-                if pid is None:
-                    continue
-                patient = read_patient(pms, pid, now=posted, purpose="patient.custody_write")
-                record_event(pms, patient, data, now=posted)
-                s.commit()
-                n += 1
-            s.remove()
-        return n
-
-
 def day_ahead_instant(ahead_hours):
     """The first sweep (on a 15-minute grid) whose window [.., at + ahead) reaches
     the 08:00 round of the day after tomorrow."""
@@ -453,102 +339,6 @@ def run_one(url, args):
                 db.engine.dispose()
         drop_copy(work)
     return out
-
-
-# -- report -----------------------------------------------------------------------------
-
-def _ratio(r):
-    return r["total_s"] / r["floor"]["total_s"] if r["floor"]["total_s"] else float("inf")
-
-
-def report(results):
-    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
-                if line.startswith("model name")), platform.processor())
-    lines = ["# Sweep benchmark results (issue 5, item 6)", "",
-             f"Run {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC by `python -m bench.sweep` on "
-             f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}.", ""]
-    head = [f"{r['db']} {r['scale']['days']} d" for r in results]
-    lines += ["| measure | target | " + " | ".join(head) + " |",
-              "|---|---|" + "---|" * len(results)]
-
-    def row(name, target, get):
-        vals = []
-        for r in results:
-            try:
-                vals.append(get(r))
-            except (KeyError, TypeError, IndexError, ZeroDivisionError):
-                vals.append("—")
-        lines.append(f"| {name} | {target} | " + " | ".join(vals) + " |")
-
-    row("scheduled doses in the database", "", lambda r: f"{r['counts']['scheduled_dose']:,}")
-    row("first sweep (a year nobody swept), total", "", lambda r: f"{r['first']['total_s']:.2f} s")
-    row("  rows it created", "", lambda r: ", ".join(
-        f"{n:,} {t}" for t, n in r["first"]["created"].items() if n))
-    row("routine sweep 15 min after a sweep, total (min-max)", f"< {TARGETS['routine']:.0f} s",
-        lambda r: "{:.2f}-{:.2f} s".format(min(x["total_s"] for x in r["routine"]),
-                                           max(x["total_s"] for x in r["routine"])))
-    row("  1st routine sweep (after the first sweep over the history)",
-        f"< {TARGETS['routine']:.0f} s", lambda r: f"{r['routine'][0]['total_s']:.2f} s "
-                                                  f"(CPU {r['routine'][0]['cpu_s']:.2f} s)")
-    row("  later routine sweeps (steady state), min-max", f"< {TARGETS['routine']:.0f} s",
-        lambda r: "{:.2f}-{:.2f} s".format(min(x["total_s"] for x in r["routine"][1:]),
-                                           max(x["total_s"] for x in r["routine"][1:])))
-    row("  between routine sweeps: doses recorded, custody events posted (each)", "",
-        lambda r: ", ".join(f"{b['recorded']:,}/{b['posted']}" for b in r["between"]))
-    row("  day-ahead's catch-up sweep (after the nurses' records in bulk)", "",
-        lambda r: f"{r['catch_up']['total_s']:.2f} s")
-    row("  its floor (window read + insert), median", "",
-        lambda r: f"{statistics.median(x['floor']['total_s'] for x in r['routine']):.3f} s "
-                  f"({r['routine'][0]['floor']['read_rows']:,} rows)")
-    row("  the same read through SQLAlchemy's types, median", "",
-        lambda r: f"{statistics.median(x['floor']['typed_read_s'] for x in r['routine']):.3f} s")
-    row("  routine / floor, median", f"≤ {TARGETS['floor_ratio']:.0f}",
-        lambda r: f"{statistics.median(_ratio(x) for x in r['routine']):.1f}")
-    row("  routine sweep, process CPU (min-max)", "",
-        lambda r: "{:.2f}-{:.2f} s".format(min(x["cpu_s"] for x in r["routine"]),
-                                           max(x["cpu_s"] for x in r["routine"])))
-    for name, what in (("local_day", "first sweep of a new local (Kyiv) day, 00:05 (srh-alerts "
-                                     "full pass; interruptions: every episode going on)"),
-                       ("utc_day", "first sweep of a new UTC day, 02:05 Kyiv (evaluate-rules "
-                                   "full pass)")):
-        row(what, f"< {TARGETS['routine']:.0f} s",
-            lambda r, n=name: f"{r['boundary'][n]['sweep']['total_s']:.2f} s "
-                              f"(CPU {r['boundary'][n]['sweep']['cpu_s']:.2f} s)")
-        row("  its floor (window read + insert); sweep / floor", f"≤ {TARGETS['floor_ratio']:.0f}",
-            lambda r, n=name: f"{r['boundary'][n]['sweep']['floor']['total_s']:.3f} s; "
-                              f"{_ratio(r['boundary'][n]['sweep']):.1f}")
-        row("  rows it created", "", lambda r, n=name: ", ".join(
-            f"{c:,} {t}" for t, c in r["boundary"][n]["sweep"]["created"].items() if c) or "none")
-        row("  the catch-up sweep 15 minutes before it", "",
-            lambda r, n=name: f"{r['boundary'][n]['catch_up']['total_s']:.2f} s")
-    row("day-ahead sweep, total", f"< {TARGETS['day_ahead']:.0f} s",
-        lambda r: f"{r['day_ahead']['total_s']:.2f} s")
-    row("  rows it created", "", lambda r: ", ".join(
-        f"{n:,} {t}" for t, n in r["day_ahead"]["created"].items() if n))
-    row("  its floor (window read + insert)", "",
-        lambda r: f"{r['day_ahead']['floor']['total_s']:.3f} s")
-    row("  day-ahead / floor", f"≤ {TARGETS['floor_ratio']:.0f}",
-        lambda r: f"{_ratio(r['day_ahead']):.1f}")
-    row("  day-ahead sweep, process CPU", "", lambda r: f"{r['day_ahead']['cpu_s']:.2f} s")
-    job_ids = [j["id"] for j in results[0]["first"]["jobs"]] if results else []
-    for job_id in job_ids:
-        def per_job(r, j=job_id):
-            def took(s):
-                return next(x["s"] for x in s["jobs"] if x["id"] == j)
-            pick = [took(r["first"]), statistics.median(took(s) for s in r["routine"]),
-                    took(r["boundary"]["local_day"]["sweep"]),
-                    took(r["boundary"]["utc_day"]["sweep"]), took(r["day_ahead"])]
-            return " / ".join(f"{v:.2f}" for v in pick)
-        row(f"  job `{job_id}`: first / routine (median) / local day / UTC day / "
-            "day-ahead, s", "", per_job)
-    text = "\n".join(lines) + "\n"
-    with open(os.path.join(HERE, "sweep-results.md"), "w") as fh:
-        fh.write(text)
-    os.makedirs(os.path.join(HERE, "data"), exist_ok=True)
-    with open(os.path.join(HERE, "data", "sweep-results.json"), "w") as fh:
-        json.dump(results, fh, indent=1, default=str)
-    print()
-    print(text)
 
 
 def main(argv=None):
