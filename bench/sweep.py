@@ -23,7 +23,7 @@ clock frozen, on the copy:
    local, a few PMS events, and the **first sweep of the new local day** (00:05 in
    Kyiv: srh-alerts makes a full pass, the interruptions job rereads every episode
    going on); the same at 23:50 / 00:05 UTC for the **first sweep of the new UTC day**
-   (evaluate-rules and srh-alerts make a full pass);
+   (evaluate-rules makes its daily full pass);
 4. the nurses' records up to 15 minutes before the day-ahead sweep, in bulk, and a
    catch-up sweep then ...
 5. ... the day-ahead sweep: the first instant whose generation window reaches the
