@@ -1,8 +1,12 @@
 """Measure the pill pass, the recording of a dose and the scheduler sweep on the
 databases bench/build.py made (issue 4, item 7). Not a test: not in CI.
 
-    .venv/bin/python -m bench.run --sqlite bench/data/national.db \
-        --postgres postgresql+psycopg://postgres@127.0.0.1:55433/prisoncare_bench
+    .venv/bin/python -m bench.run --sqlite /work/bench-data/national-365.db \
+        --postgres postgresql+psycopg://postgres@127.0.0.1:55433/national30
+
+(the databases `python -m bench.build` makes with the 30 % OST/ART mix and the custody
+traffic; the figures in bench/results.md were measured on the earlier build,
+bench/data/national.db and .../national).
 
 Each database is first copied (a file copy; CREATE DATABASE ... TEMPLATE) so that
 recording and the sweep change the copy, never the built database. Then:

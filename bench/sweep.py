@@ -1,21 +1,32 @@
 """Benchmark of the scheduler sweep (issue 5, item 6) on the databases bench/build.py made.
 Not a test: not in CI.
 
-    .venv/bin/python -m bench.sweep --sqlite bench/data/national.db \
-        --postgres postgresql+psycopg://postgres@127.0.0.1:55433/national
+    .venv/bin/python -m bench.sweep --sqlite /work/bench-data/national-91.db \
+        --sqlite /work/bench-data/national-182.db --sqlite /work/bench-data/national-365.db \
+        --postgres postgresql+psycopg://postgres@127.0.0.1:55433/national30_91 ... [--append]
+
+(1x, 2x, 4x history = 91, 182, 365 days, each made by `python -m bench.build --days N`;
+--append adds a run's databases to the results of earlier runs.)
 
 Each database is copied first (a file copy; CREATE DATABASE ... TEMPLATE), migrated to
 the heads, and the models' indexes are created if the copy lacks them. Then, with the
 clock frozen, on the copy:
 
-1. the first sweep, at the build's NOW (08:10 in Kyiv), over a year nobody swept;
-2. routine sweeps, each 15 minutes after the previous one (+15, +30, +45 minutes): the
-   first of them follows a sweep that changed a great deal (the report shows it apart),
-   the others are the steady state;
-3. the nurses' records of the next day and a half, from the morning round under
-   way at NOW (93 % given, the rest refused), written in bulk, and a catch-up
-   sweep 15 minutes before ...
-4. ... the day-ahead sweep: the first instant whose generation window reaches the
+1. the first sweep, at the build's NOW (08:10 in Kyiv), over a history nobody swept;
+2. routine sweeps, each 15 minutes after the previous one (+15, +30, +45 minutes), each
+   after what happens in those 15 minutes: the nurses record a third of the morning
+   round (in bulk, stamped 7 minutes before the sweep) and the PMS posts a few custody
+   events (court departures and returns, a court date, a transfer out and later in)
+   through the API's service calls (bench/sweep_activity.py). The first of them follows a sweep that
+   changed a great deal (the report shows it apart), the others are the steady state;
+3. the day boundaries: the rest of the day recorded in bulk, a catch-up sweep at 23:50
+   local, a few PMS events, and the **first sweep of the new local day** (00:05 in
+   Kyiv: srh-alerts makes a full pass, the interruptions job rereads every episode
+   going on); the same at 23:50 / 00:05 UTC for the **first sweep of the new UTC day**
+   (evaluate-rules makes its daily full pass);
+4. the nurses' records up to 15 minutes before the day-ahead sweep, in bulk, and a
+   catch-up sweep then ...
+5. ... the day-ahead sweep: the first instant whose generation window reaches the
    morning round of the day after tomorrow, so it generates a whole day of doses.
 
 Every sweep is `prisoncare.jobs.run_all(at)`, each job timed. After each, in the same
@@ -33,12 +44,11 @@ bench/sweep-results.md.
 import argparse
 import json
 import os
-import platform
-import statistics
 import sys
 import time
 from dataclasses import replace
 from datetime import datetime, time as dtime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -47,8 +57,9 @@ os.environ.setdefault("SECRET_KEY", "bench-" + "x" * 32)
 
 from bench.build import NOW, TODAY, TZ  # noqa: E402
 from bench.run import drop_copy, working_copy as run_copy  # noqa: E402
+from bench.sweep_activity import Pms, nurses_record  # noqa: E402
+from bench.sweep_report import report  # noqa: E402
 
-TARGETS = {"routine": 2.0, "day_ahead": 10.0, "floor_ratio": 5.0}
 CREATED = ("scheduled_dose", "dose_mark", "interruption_episode", "alert")
 
 
@@ -227,42 +238,9 @@ def floor(app, at, rows):
             "total_s": read_s + insert_s, "cpu_s": read_cpu + insert_cpu}
 
 
-def nurses_record(app, start, end, stamped_from):
-    """The doses due in [start, end) recorded as the nurses would (93 % given, the rest
-    refused), in bulk: administrations and statuses, each status stamped when its
-    record was made (12 minutes after the dose was due), but never before
-    `stamped_from` (the last sweep so far: records cannot predate what it saw)."""
-    from sqlalchemy import bindparam, insert, select, text, update
-
-    from prisoncare.extensions import db
-    from prisoncare.models.medication import DoseAdministration, ScheduledDose
-    t = ScheduledDose.__table__
-    with app.app_context():
-        rows = db.session.execute(select(t.c.id, t.c.order_id, t.c.patient_id, t.c.due_at).where(
-            t.c.due_at >= start, t.c.due_at < end, t.c.status == "due")).all()
-        nurse = db.session.execute(text("SELECT min(id) FROM staff_user")).scalar()
-        admin, statuses = [], []
-        for r in rows:
-            outcome = "refused" if r.id % 14 == 0 else "given"
-            admin.append(dict(dose_id=r.id, order_id=r.order_id, patient_id=r.patient_id,
-                              outcome=outcome, administered_at=r.due_at + timedelta(minutes=10),
-                              recorded_at=r.due_at + timedelta(minutes=12), recorded_by_id=nurse,
-                              reason="Declined" if outcome == "refused" else None, late=False))
-            statuses.append(dict(dose_id=r.id, outcome=outcome,
-                                 at=max(r.due_at + timedelta(minutes=12), stamped_from)))
-        if admin:
-            db.session.execute(insert(DoseAdministration), admin)
-            db.session.execute(update(t).where(t.c.id == bindparam("dose_id")).values(
-                status=bindparam("outcome"), status_at=bindparam("at")), statuses)
-        db.session.commit()
-        db.session.remove()
-    return len(rows)
-
-
 def day_ahead_instant(ahead_hours):
     """The first sweep (on a 15-minute grid) whose window [.., at + ahead) reaches
     the 08:00 round of the day after tomorrow."""
-    from zoneinfo import ZoneInfo
     round_at = datetime.combine(TODAY + timedelta(days=3), dtime(8, 0),
                                 tzinfo=ZoneInfo(TZ)).astimezone(timezone.utc)
     at = round_at - timedelta(hours=ahead_hours)
@@ -300,12 +278,54 @@ def run_one(url, args):
                 print(f"     {j['id']:20s} {j['s']:.3f} s  {j['summary']}")
             return result
         out["first"] = measured("first sweep", NOW)
-        out["routine"] = [measured("routine sweep", NOW + timedelta(minutes=15 * k))
-                          for k in range(1, args.routine + 1)]
-        last = NOW + timedelta(minutes=15 * args.routine)
+        pms = Pms(app)
+        quarter = timedelta(minutes=15)
+
+        def between(prev, at, part=None, **posts):
+            """What happens in the 15 minutes before `at`: nurses record a part of the
+            morning round, the PMS posts a few movements."""
+            recorded = 0
+            if part is not None:
+                recorded = nurses_record(app, NOW - timedelta(hours=1), prev, prev, part=part,
+                                         recorded_at=at - timedelta(minutes=7))
+            posted = pms.post(at, **posts)
+            print(f"  before {at:%d %H:%M}Z: {recorded} doses recorded, {posted} custody "
+                  f"events posted")
+            return {"recorded": recorded, "posted": posted}
+
+        out["routine"], out["between"] = [], []
+        moves = [dict(court_out=3, court_return=2, transfer_out=1, court_scheduled=1),
+                 dict(court_out=2, court_return=2, court_scheduled=1),
+                 dict(court_out=1, court_return=1, transfer_in=1, court_scheduled=1)]
+        for k in range(1, args.routine + 1):
+            at = NOW + quarter * k
+            out["between"].append(between(at - quarter, at, part=(k - 1, args.routine),
+                                          **moves[(k - 1) % len(moves)]))
+            out["routine"].append(measured("routine sweep", at))
+        last = NOW + quarter * args.routine
+
+        # the day boundaries: the first sweep of a new local (Kyiv) day, then of a new
+        # UTC day, each 15 minutes after a sweep that caught up with the day so far
+        local_midnight = datetime.combine(TODAY + timedelta(days=1), dtime(0, 0),
+                                          tzinfo=ZoneInfo(TZ)).astimezone(timezone.utc)
+        utc_midnight = datetime.combine(TODAY + timedelta(days=1), dtime(0, 0),
+                                        tzinfo=timezone.utc)
+        out["boundary"] = {}
+        for name, midnight in (("local_day", local_midnight), ("utc_day", utc_midnight)):
+            before = midnight - timedelta(minutes=10)
+            recorded = nurses_record(app, NOW - timedelta(hours=1), before - quarter, last)
+            pms.post(before, court_return=1)
+            pre = sweep(app, before)
+            print(f"  {recorded} doses recorded in bulk; catch-up sweep at {before:%d %H:%M}Z "
+                  f"{pre['total_s']:.2f} s")
+            at = before + quarter
+            moved = between(before, at, court_out=1, court_return=1, court_scheduled=1)
+            out["boundary"][name] = {"catch_up": pre, "between": moved,
+                                     "sweep": measured(f"first sweep of the {name}", at)}
+            last = at
         at = day_ahead_instant(ahead)
-        recorded = nurses_record(app, NOW - timedelta(hours=1), at - timedelta(minutes=15), last)
-        catch_up = sweep(app, at - timedelta(minutes=15))
+        recorded = nurses_record(app, NOW - timedelta(hours=1), at - quarter, last)
+        catch_up = sweep(app, at - quarter)
         print(f"  {recorded} doses recorded in bulk; catch-up sweep "
               f"{catch_up['total_s']:.2f} s")
         out["catch_up"] = catch_up
@@ -321,84 +341,6 @@ def run_one(url, args):
     return out
 
 
-# -- report -----------------------------------------------------------------------------
-
-def _ratio(r):
-    return r["total_s"] / r["floor"]["total_s"] if r["floor"]["total_s"] else float("inf")
-
-
-def report(results):
-    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
-                if line.startswith("model name")), platform.processor())
-    lines = ["# Sweep benchmark results (issue 5, item 6)", "",
-             f"Run {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC by `python -m bench.sweep` on "
-             f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}.", ""]
-    head = [f"{r['db']} {r['scale']['days']} d" for r in results]
-    lines += ["| measure | target | " + " | ".join(head) + " |",
-              "|---|---|" + "---|" * len(results)]
-
-    def row(name, target, get):
-        vals = []
-        for r in results:
-            try:
-                vals.append(get(r))
-            except (KeyError, TypeError, IndexError, ZeroDivisionError):
-                vals.append("—")
-        lines.append(f"| {name} | {target} | " + " | ".join(vals) + " |")
-
-    row("scheduled doses in the database", "", lambda r: f"{r['counts']['scheduled_dose']:,}")
-    row("first sweep (a year nobody swept), total", "", lambda r: f"{r['first']['total_s']:.2f} s")
-    row("  rows it created", "", lambda r: ", ".join(
-        f"{n:,} {t}" for t, n in r["first"]["created"].items() if n))
-    row("routine sweep 15 min after a sweep, total (min-max)", f"< {TARGETS['routine']:.0f} s",
-        lambda r: "{:.2f}-{:.2f} s".format(min(x["total_s"] for x in r["routine"]),
-                                           max(x["total_s"] for x in r["routine"])))
-    row("  1st routine sweep (after the first sweep's ~15,000 episodes)",
-        f"< {TARGETS['routine']:.0f} s", lambda r: f"{r['routine'][0]['total_s']:.2f} s "
-                                                  f"(CPU {r['routine'][0]['cpu_s']:.2f} s)")
-    row("  later routine sweeps (steady state), min-max", f"< {TARGETS['routine']:.0f} s",
-        lambda r: "{:.2f}-{:.2f} s".format(min(x["total_s"] for x in r["routine"][1:]),
-                                           max(x["total_s"] for x in r["routine"][1:])))
-    row("  day-ahead's catch-up sweep (after the nurses' records in bulk)", "",
-        lambda r: f"{r['catch_up']['total_s']:.2f} s")
-    row("  its floor (window read + insert), median", "",
-        lambda r: f"{statistics.median(x['floor']['total_s'] for x in r['routine']):.3f} s "
-                  f"({r['routine'][0]['floor']['read_rows']:,} rows)")
-    row("  the same read through SQLAlchemy's types, median", "",
-        lambda r: f"{statistics.median(x['floor']['typed_read_s'] for x in r['routine']):.3f} s")
-    row("  routine / floor, median", f"≤ {TARGETS['floor_ratio']:.0f}",
-        lambda r: f"{statistics.median(_ratio(x) for x in r['routine']):.1f}")
-    row("  routine sweep, process CPU (min-max)", "",
-        lambda r: "{:.2f}-{:.2f} s".format(min(x["cpu_s"] for x in r["routine"]),
-                                           max(x["cpu_s"] for x in r["routine"])))
-    row("day-ahead sweep, total", f"< {TARGETS['day_ahead']:.0f} s",
-        lambda r: f"{r['day_ahead']['total_s']:.2f} s")
-    row("  rows it created", "", lambda r: ", ".join(
-        f"{n:,} {t}" for t, n in r["day_ahead"]["created"].items() if n))
-    row("  its floor (window read + insert)", "",
-        lambda r: f"{r['day_ahead']['floor']['total_s']:.3f} s")
-    row("  day-ahead / floor", f"≤ {TARGETS['floor_ratio']:.0f}",
-        lambda r: f"{_ratio(r['day_ahead']):.1f}")
-    row("  day-ahead sweep, process CPU", "", lambda r: f"{r['day_ahead']['cpu_s']:.2f} s")
-    job_ids = [j["id"] for j in results[0]["first"]["jobs"]] if results else []
-    for job_id in job_ids:
-        def per_job(r, j=job_id):
-            def took(s):
-                return next(x["s"] for x in s["jobs"] if x["id"] == j)
-            pick = [took(r["first"]), statistics.median(took(s) for s in r["routine"]),
-                    took(r["day_ahead"])]
-            return " / ".join(f"{v:.2f}" for v in pick)
-        row(f"  job `{job_id}`: first / routine (median) / day-ahead, s", "", per_job)
-    text = "\n".join(lines) + "\n"
-    with open(os.path.join(HERE, "sweep-results.md"), "w") as fh:
-        fh.write(text)
-    os.makedirs(os.path.join(HERE, "data"), exist_ok=True)
-    with open(os.path.join(HERE, "data", "sweep-results.json"), "w") as fh:
-        json.dump(results, fh, indent=1, default=str)
-    print()
-    print(text)
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sqlite", action="append", default=[],
@@ -406,11 +348,21 @@ def main(argv=None):
     parser.add_argument("--postgres", action="append", default=[],
                         help="a PostgreSQL URL bench/build.py filled (repeatable)")
     parser.add_argument("--routine", type=int, default=3, help="routine sweeps to time")
+    parser.add_argument("--append", action="store_true",
+                        help="add to (or replace, per database kind and history) the results "
+                             "of earlier runs kept in bench/data/sweep-results.json")
     args = parser.parse_args(argv)
     import logging
     logging.disable(logging.INFO)
     results = [run_one("sqlite:///" + os.path.abspath(p), args) for p in args.sqlite]
     results += [run_one(u, args) for u in args.postgres]
+    kept = os.path.join(HERE, "data", "sweep-results.json")
+    if args.append and os.path.exists(kept):
+        with open(kept) as fh:
+            earlier = json.load(fh)
+        fresh = {(r["db"], r["scale"]["days"]) for r in results}
+        results = [r for r in earlier if (r["db"], r["scale"]["days"]) not in fresh] + results
+        results.sort(key=lambda r: (r["db"] != "sqlite", r["scale"]["days"]))
     report(results)
 
 

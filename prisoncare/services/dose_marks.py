@@ -56,19 +56,29 @@ def _last_movement():
 AWAY_NOW = ("out_at_court", "out_at_hospital", "in_transfer")
 
 
-def _may_be_away(since, moved_since):
-    """Doses that can be `absent` at all: already absent (perhaps no longer), or of
-    a patient away now, or who moved (or was released) since `moved_since`, or
-    whose movement was entered since then. Any other patient has been where her
-    last movement before the window left her, and she is in custody now, so she
-    was in custody all through the window."""
+def _may_be_away(since, moved_since, now):
+    """Doses due in [since, now] that can be `absent` at all: already absent (perhaps
+    no longer), or of a patient away now, or who moved (or was released) since
+    `moved_since`, or whose movement was entered since then. Any other patient has
+    been where her last movement before the window left her, and she is in custody
+    now, so she was in custody all through the window.
+
+    Each patient branch also bounds the dose's local day (the window with a day to
+    spare either side: a local day is within 14 hours of UTC). Redundant with the
+    due instants, it lets the database read a patient's doses by the (patient,
+    local day) index over the window only, not over her whole history (SQLite uses
+    only the terms inside a branch of an OR for that branch's index)."""
+    days = ScheduledDose.local_date.between((since - timedelta(days=1)).date(),
+                                            (now + timedelta(days=1)).date())
     moved = select(CustodyEvent.patient_id).where(CustodyEvent.type.in_(MOVEMENTS),
                                                   CustodyEvent.occurred_at >= moved_since)
     entered = select(CustodyEvent.patient_id).where(CustodyEvent.recorded_at >= moved_since,
                                                     CustodyEvent.type.in_(MOVEMENTS))
     away = select(Patient.id).where(Patient.custody_status.in_(AWAY_NOW))
-    return or_(ScheduledDose.status == "absent", ScheduledDose.patient_id.in_(moved),
-               ScheduledDose.patient_id.in_(entered), ScheduledDose.patient_id.in_(away))
+    return or_(ScheduledDose.status == "absent",
+               and_(ScheduledDose.patient_id.in_(moved), days),
+               and_(ScheduledDose.patient_id.in_(entered), days),
+               and_(ScheduledDose.patient_id.in_(away), days))
 
 
 def mark_absent(session, now, *, since, ahead_hours: int = 36) -> int:
@@ -86,7 +96,7 @@ def mark_absent(session, now, *, since, ahead_hours: int = 36) -> int:
                _last_movement().label("event_id"))
         .outerjoin(DoseMark, DoseMark.dose_id == ScheduledDose.id)
         .where(ScheduledDose.status.in_(UNRECORDED), ScheduledDose.due_at <= now,
-               ScheduledDose.due_at >= since, _may_be_away(since, moved_since))).all()
+               ScheduledDose.due_at >= since, _may_be_away(since, moved_since, now))).all()
     event_ids = {r.event_id for r in rows if r.event_id is not None}
     types = {}
     for chunk in _chunks(event_ids):

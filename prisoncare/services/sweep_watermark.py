@@ -195,7 +195,9 @@ def changed_patients(session, mark: Watermark, now: datetime) -> tuple[set[int],
 # Their watermark is kept under "<job>:<fingerprint of the rules and settings>": a change
 # of the rule table or of the deployment's overrides finds no watermark, and the next
 # run is a full pass. A full pass also runs on a job's first run, once a day (the
-# first run of each UTC day), and when the clock is behind the watermark.
+# first run of each UTC day; srh-alerts instead at each new local day in any
+# facility, which its dated items need anyway), and when the clock is behind the
+# watermark.
 
 def keyed(job: str, *config) -> str:
     """The watermark's name for `job` under this configuration (fits String(32))."""

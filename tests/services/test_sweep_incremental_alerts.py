@@ -108,6 +108,28 @@ def test_a_routine_run_looks_again_only_at_the_women_whose_facts_changed(w, monk
     assert seen[-1] is None
 
 
+
+def test_srh_alerts_makes_its_daily_full_pass_at_the_new_local_day_and_not_again_at_utc_midnight(
+        w, monkeypatch):
+    women = [make_patient(f"W-{n}", born=date(1980, 5, 1)) for n in range(2)]
+    for woman in women:
+        admit(woman, at=at(1, 9))
+    clock.set_now(at(10, 20))
+    srh.record_pregnancy(SYSTEM, women[0], {"dating_method": "lmp", "lmp_on": date(2025, 12, 20)},
+                         now=clock.now())
+    db.session.commit()
+    seen = []
+    real = srh_alerts.sync
+    monkeypatch.setattr(srh_alerts, "sync",
+                        lambda **kw: seen.append(kw.get("patient_ids")) or real(**kw))
+    sweep(at(10, 21, 50), ALERT_JOBS)            # the first run: everyone
+    sweep(at(10, 22, 5), ALERT_JOBS)             # 00:05 in Kyiv, 11 March: the day's full pass
+    assert seen == [None, None]
+    sweep(at(11, 0, 5), ALERT_JOBS)              # 02:05 in Kyiv: a new UTC day, the same local day
+    assert seen[2:] == [{women[0].id}]           # only the woman whose deadlines run by the hour
+    assert not full_pass_changes(at(11, 0, 5))
+
+
 LATER_RUNGS = {"OST-M-02": {"min": 3}, "OST-M-03": {"min": 4}, "OST-M-04": {"min": 5},
                "OST-M-05": {"min": 6}}
 

@@ -143,8 +143,10 @@ def raise_srh_alerts(*, now) -> int:
     from .changes import changed_patients, new_local_day
     rules = facts.alert_rule_set()
     key = wm.keyed("srh-alerts", rules)
-    mark = wm.incremental_since(db.session, key, now)
-    if mark is not None and new_local_day(db.session, mark.done_at, now):
+    # Not `incremental_since`'s first run of each UTC day as well: the pass at each
+    # new local day is this job's daily full pass (1-2 s at national scale).
+    mark = wm.read(db.session, key)
+    if mark is not None and (mark.done_at > now or new_local_day(db.session, mark.done_at, now)):
         mark = None
     if mark is None:
         raised, _resolved = sync(now=now)
