@@ -30,15 +30,17 @@ from .ladder_closing import closing_notes, follow_her
 
 
 def evaluate_rules(session, now, rules: ar.RuleSet, settings: dict, since=None,
-                   lookback: timedelta | None = None) -> dict:
+                   catch_up: timedelta | None = None) -> dict:
     """Raise the alerts every rule calls for at `now`, then resolve those whose
     condition ended or whose rung was superseded, and move the open treatment alerts
     to her facility; returns counts raised per source.
     `since`: the ladders and the missed-in-a-window rule read only what may have
     changed since then (the sweep's watermark, `evaluate_rules_job`); None reads all.
-    `lookback`: how far back the custody events, absences and tasks are read (by
-    default the settings' lookback_days; longer after a downtime)."""
-    lookback = lookback or timedelta(days=settings["rules"]["lookback_days"])
+    `catch_up`: how far back the custody events, releases and tasks are read after a
+    downtime (by default the settings' lookback_days, which also stays the window
+    the missed-in-a-window rule counts in)."""
+    lookback = timedelta(days=settings["rules"]["lookback_days"])
+    catch_up = max(catch_up or lookback, lookback)
     window_start = (now - timedelta(days=settings["interruptions"]["recompute_days"])).date()
     to_resolve: dict[str, str] = {}
     sources = {}
@@ -46,14 +48,14 @@ def evaluate_rules(session, now, rules: ar.RuleSet, settings: dict, since=None,
             "ladders": ladders(session, rules, window_start, since),
             "transfers": conditions.transfers(session, rules, now),
             "window": conditions.missed_in_window(session, rules, now, lookback, since),
-            "tasks": conditions.tasks_overdue(session, rules, now, lookback)}.items():
+            "tasks": conditions.tasks_overdue(session, rules, now, catch_up)}.items():
         sources[name], to_resolve = drafts, {**to_resolve, **resolved}
     intake = timedelta(days=settings["interruptions"]["intake_lookback_days"])
     absence_hours = settings["rules"]["planned_absence_hours"]
     sources.update({
         "admission": events.not_continued(session, rules, now, intake),
-        "custody": events.doses_lost(session, rules, now, lookback),
-        "release": events.unplanned_releases(session, rules, now, lookback),
+        "custody": events.doses_lost(session, rules, now, catch_up),
+        "release": events.unplanned_releases(session, rules, now, catch_up),
         "planned": events.planned_absences(session, rules, now, absence_hours),
         "checklists": checklist_alerts.overdue(session, now, settings["checklist_overdue"]),
     })
@@ -70,15 +72,15 @@ def evaluate_rules(session, now, rules: ar.RuleSet, settings: dict, since=None,
 def evaluate_rules_job(session, now, rules: ar.RuleSet, settings: dict) -> dict:
     """The evaluate-rules job: incremental from its watermark (a full pass on its first
     run, daily, and when the rules or settings change), the watermark written in the
-    same transaction. After a downtime the look-back reaches back from the run that
-    last completed (capped by catch_up_max_days), so an event early in the outage is
-    still seen."""
+    same transaction. After a downtime the look-back at events reaches back from the
+    run that last completed (capped by catch_up_max_days), so an event early in the
+    outage is still seen."""
     from . import sweep_watermark as wm
     key = wm.keyed("evaluate-rules", rules, settings)
     start = wm.catch_up_start(session, key, now,
                               timedelta(days=settings["rules"]["lookback_days"]),
                               settings["doses"]["catch_up_max_days"])
     counts = evaluate_rules(session, now, rules, settings, wm.incremental_since(session, key, now),
-                            lookback=now - start)
+                            catch_up=now - start)
     wm.finish(session, key, now)
     return counts
