@@ -250,7 +250,8 @@ def _to_recompute(session, now, window_start, programmes, intake_days, full) -> 
     mark = sweep_watermark.read(session, JOB)
     if full or mark is None or mark.done_at > now:
         return _candidates(session, window_start, programmes, now, intake_days)
-    changed, new_day = sweep_watermark.changed_patients(session, mark, now)
+    changed, new_day = sweep_watermark.changed_patients(session, mark, now,
+                                                        given_near_episodes_only=True)
     if new_day:
         changed.update(p.patient_id for p in _candidates_of(
             session, window_start, programmes, now, intake_days, None, only_intake=True).values())

@@ -71,7 +71,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import and_, delete, exists, func, or_, select
 
 from ..models.facilities import Facility
 from ..models.intake import CommunityMedication
@@ -163,16 +163,34 @@ def catch_up_start(session, job: str, now: datetime, window: timedelta,
     return start
 
 
-def changed_patients(session, mark: Watermark, now: datetime) -> tuple[set[int], bool]:
+def changed_patients(session, mark: Watermark, now: datetime, *,
+                     given_near_episodes_only: bool = False) -> tuple[set[int], bool]:
     """Patients whose doses, custody movements, orders or community treatment
     changed since the watermark `mark` (less the margin; the sweep's own marks that
     run had seen excepted), and whether the local day has changed since in some
     facility (the caller then adds the patients whose result depends on the day:
-    with an episode going on, or an intake pending)."""
+    with an episode going on, or an intake pending).
+
+    `given_near_episodes_only` (the interruption episodes): a dose recorded `given`
+    counts only for a patient with an episode going on or ending on or after the day
+    before the earliest such dose. A given dose can only end, shorten or split an
+    episode around it; without one it changes no episode (an episode it would begin
+    is begun by a change of its own: a miss, an absence, a new day). The morning
+    round, thousands of doses given, then recomputes the few patients it concerns."""
     since = mark.since
+    changed = mark.changed(ScheduledDose.status_at, ScheduledDose.status_run)
+    doses = select(ScheduledDose.patient_id).where(changed)
+    if given_near_episodes_only:
+        first = session.scalar(select(func.min(ScheduledDose.local_date))
+                               .where(changed, ScheduledDose.status == "given"))
+        if first is not None:
+            near = exists().where(
+                InterruptionEpisode.patient_id == ScheduledDose.patient_id,
+                or_(InterruptionEpisode.end_on.is_(None),
+                    InterruptionEpisode.end_on >= first - timedelta(days=1)))
+            doses = doses.where(or_(ScheduledDose.status != "given", near))
     # No DISTINCT: SQLite would then walk a whole index in patient order.
-    out = set(session.scalars(select(ScheduledDose.patient_id).where(
-        mark.changed(ScheduledDose.status_at, ScheduledDose.status_run))))
+    out = set(session.scalars(doses))
     out.update(session.scalars(select(CustodyEvent.patient_id)
                                .where(CustodyEvent.recorded_at >= since)))
     out.update(session.scalars(select(MedicationOrder.patient_id).where(

@@ -186,3 +186,37 @@ def test_her_other_programme_reaching_further_back_does_not_duplicate_an_old_epi
                                     (date(2026, 3, 15), date(2026, 3, 15))],
                             "ost": [(date(2026, 3, 4), None)]}
     assert full_recompute(at(20, 20)) == NOTHING
+
+
+def test_the_morning_round_recomputes_only_patients_near_an_episode(w, monkeypatch):
+    """Doses given on time change no episode: the routine run after the round
+    recomputes only the woman whose ongoing episode the given dose ends, and still
+    ends where a full recompute does."""
+    steady, steady_order = on_methadone("S-1")
+    lapsed, lapsed_order = on_methadone("S-2")
+    clock.set_now(at(9, 8))
+    give(steady_order, 8)
+    give(steady_order, 9)
+    give(lapsed_order, 8)                        # nothing on the 9th: an episode
+    sweep(at(9, 20))
+    [ongoing] = episodes(lapsed)
+    assert ongoing.end_on is None and episodes(steady) == []
+    import prisoncare.services.interruption_episodes as ie
+    seen = []
+    real = ie._candidates
+
+    def spy(session, window_start, programmes, now, intake_days, patients=None):
+        seen.append(set(patients) if patients is not None else None)
+        return real(session, window_start, programmes, now, intake_days, patients)
+    monkeypatch.setattr(ie, "_candidates", spy)
+    clock.set_now(at(10, 6, 5))
+    give(steady_order, 10)                       # the 08:00 round, on time
+    give(lapsed_order, 10)                       # her first dose since the 8th
+    sweep(at(10, 6, 15))
+    assert seen[-1] == {lapsed.id}
+    [ended] = episodes(lapsed)
+    assert (ended.id, ended.start_on, ended.end_on) == (ongoing.id, date(2026, 3, 9),
+                                                        date(2026, 3, 9))
+    assert episodes(steady) == []
+    monkeypatch.undo()
+    assert full_recompute(at(10, 6, 15)) == NOTHING
