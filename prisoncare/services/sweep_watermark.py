@@ -71,7 +71,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, delete, exists, func, or_, select
+from sqlalchemy import and_, delete, func, or_, select
 
 from ..models.facilities import Facility
 from ..models.intake import CommunityMedication
@@ -178,19 +178,23 @@ def changed_patients(session, mark: Watermark, now: datetime, *,
     is begun by a change of its own: a miss, an absence, a new day). The morning
     round, thousands of doses given, then recomputes the few patients it concerns."""
     since = mark.since
-    changed = mark.changed(ScheduledDose.status_at, ScheduledDose.status_run)
-    doses = select(ScheduledDose.patient_id).where(changed)
-    if given_near_episodes_only:
-        first = session.scalar(select(func.min(ScheduledDose.local_date))
-                               .where(changed, ScheduledDose.status == "given"))
-        if first is not None:
-            near = exists().where(
-                InterruptionEpisode.patient_id == ScheduledDose.patient_id,
-                or_(InterruptionEpisode.end_on.is_(None),
-                    InterruptionEpisode.end_on >= first - timedelta(days=1)))
-            doses = doses.where(or_(ScheduledDose.status != "given", near))
     # No DISTINCT: SQLite would then walk a whole index in patient order.
-    out = set(session.scalars(doses))
+    rows = session.execute(select(ScheduledDose.patient_id, ScheduledDose.status,
+                                  ScheduledDose.local_date).where(
+        mark.changed(ScheduledDose.status_at, ScheduledDose.status_run))).all()
+    if not given_near_episodes_only:
+        out = {pid for pid, _status, _day in rows}
+    else:
+        out = {pid for pid, status, _day in rows if status != "given"}
+        given = {pid for pid, status, _day in rows if status == "given"} - out
+        if given:   # the patients among them with an episode near: by key, in chunks
+            first = min(day for _pid, status, day in rows if status == "given")
+            ids = sorted(given)
+            for i in range(0, len(ids), 2000):
+                out.update(session.scalars(select(InterruptionEpisode.patient_id).where(
+                    InterruptionEpisode.patient_id.in_(ids[i:i + 2000]),
+                    or_(InterruptionEpisode.end_on.is_(None),
+                        InterruptionEpisode.end_on >= first - timedelta(days=1)))))
     out.update(session.scalars(select(CustodyEvent.patient_id)
                                .where(CustodyEvent.recorded_at >= since)))
     out.update(session.scalars(select(MedicationOrder.patient_id).where(
