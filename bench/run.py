@@ -383,9 +383,24 @@ def fmt(value, unit=""):
                                       else f"{value}{unit}")
 
 
+def cpu_model() -> str:
+    return next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
+                 if line.startswith("model name")), platform.processor())
+
+
+def table_row(results, name, target, get, errors=(KeyError, TypeError)) -> str:
+    """One markdown row: `get(result)` per database, a dash where it has no value."""
+    vals = []
+    for r in results:
+        try:
+            vals.append(get(r))
+        except errors:
+            vals.append("—")
+    return f"| {name} | {target} | " + " | ".join(vals) + " |"
+
+
 def report(results, args):
-    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
-                if line.startswith("model name")), platform.processor())
+    cpu = cpu_model()
     lines = [
         "# Benchmark results (issue 4, item 7)",
         "",
@@ -405,13 +420,7 @@ def report(results, args):
               "|---|---|" + "---|" * len(results)]
 
     def row(name, target, get):
-        vals = []
-        for r in results:
-            try:
-                vals.append(get(r))
-            except (KeyError, TypeError):
-                vals.append("—")
-        lines.append(f"| {name} | {target} | " + " | ".join(vals) + " |")
+        lines.append(table_row(results, name, target, get))
 
     row(f"pill pass, 300-row ward, median (n={args.requests}, test client)", "< 30 ms",
         lambda r: fmt(r["page"]["median_ms"], " ms"))

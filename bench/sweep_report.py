@@ -6,6 +6,8 @@ import platform
 import statistics
 from datetime import datetime, timezone
 
+from bench.run import cpu_model, table_row
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 TARGETS = {"routine": 2.0, "day_ahead": 10.0, "floor_ratio": 5.0}
 
@@ -15,8 +17,7 @@ def _ratio(r):
 
 
 def report(results):
-    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
-                if line.startswith("model name")), platform.processor())
+    cpu = cpu_model()
     lines = ["# Sweep benchmark results (issue 5, item 6)", "",
              f"Run {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC by `python -m bench.sweep` on "
              f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}.", ""]
@@ -25,13 +26,8 @@ def report(results):
               "|---|---|" + "---|" * len(results)]
 
     def row(name, target, get):
-        vals = []
-        for r in results:
-            try:
-                vals.append(get(r))
-            except (KeyError, TypeError, IndexError, ZeroDivisionError):
-                vals.append("—")
-        lines.append(f"| {name} | {target} | " + " | ".join(vals) + " |")
+        lines.append(table_row(results, name, target, get,
+                               (KeyError, TypeError, IndexError, ZeroDivisionError)))
 
     row("scheduled doses in the database", "", lambda r: f"{r['counts']['scheduled_dose']:,}")
     row("first sweep (a year nobody swept), total", "", lambda r: f"{r['first']['total_s']:.2f} s")
