@@ -90,6 +90,7 @@ class CustodyEvent(db.Model):
         Index("ix_custody_event_patient_occurred", "patient_id", "occurred_at"),
         Index("ix_custody_event_type_occurred", "type", "occurred_at"),
         Index("ix_custody_event_recorded", "recorded_at"),   # the sweep: entered lately
+        Index("ix_custody_event_expected", "expected_at"),   # movements planned ahead (0022)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -69,18 +69,33 @@ def not_continued(session, rules, now, lookback):
                              admissions.get(episode_id))
 
 
-def doses_lost(session, rules, now, lookback):
-    rows = session.execute(
-        select(ScheduledDose.patient_id, ScheduledDose.facility_id, MedicationOrder.programme,
-               DoseMark.cause, DoseMark.custody_event_id, CustodyEvent.type,
-               func.min(ScheduledDose.due_at))
-        .join(MedicationOrder, ScheduledDose.order_id == MedicationOrder.id)
-        .join(DoseMark, DoseMark.dose_id == ScheduledDose.id)
-        .join(CustodyEvent, DoseMark.custody_event_id == CustodyEvent.id)
-        .where(ScheduledDose.status == "absent", DoseMark.cause.in_(tuple(WHERE)),
-               ScheduledDose.due_at >= now - lookback)
-        .group_by(ScheduledDose.patient_id, ScheduledDose.facility_id, MedicationOrder.programme,
-                  DoseMark.cause, DoseMark.custody_event_id, CustodyEvent.type)).all()
+def doses_lost(session, rules, now, lookback, changed_since=None):
+    """A dose lost to court, transfer or hospital: one alert per custody event, the
+    message naming its first dose. `changed_since` (the sweep's watermark, a
+    sweep_watermark.Watermark): only the patients with a dose marked absent since
+    are read (an event's alert is raised once, so nothing else can raise one)."""
+    query = (select(ScheduledDose.patient_id, ScheduledDose.facility_id,
+                    MedicationOrder.programme, DoseMark.cause, DoseMark.custody_event_id,
+                    CustodyEvent.type, func.min(ScheduledDose.due_at))
+             .join(MedicationOrder, ScheduledDose.order_id == MedicationOrder.id)
+             .join(DoseMark, DoseMark.dose_id == ScheduledDose.id)
+             .join(CustodyEvent, DoseMark.custody_event_id == CustodyEvent.id)
+             .where(ScheduledDose.status == "absent", DoseMark.cause.in_(tuple(WHERE)),
+                    ScheduledDose.due_at >= now - lookback)
+             .group_by(ScheduledDose.patient_id, ScheduledDose.facility_id,
+                       MedicationOrder.programme, DoseMark.cause, DoseMark.custody_event_id,
+                       CustodyEvent.type))
+    if changed_since is None:
+        rows = session.execute(query).all()
+    else:
+        # by the status_at index, the status checked here (by the status index,
+        # SQLite would read every dose ever marked absent)
+        marked = {pid for pid, status in session.execute(
+            select(ScheduledDose.patient_id, ScheduledDose.status).where(
+                changed_since.changed(ScheduledDose.status_at, ScheduledDose.status_run)))
+            if status == "absent"}
+        rows = [row for chunk in _chunks(marked)
+                for row in session.execute(query.where(ScheduledDose.patient_id.in_(chunk)))]
     stamp = LocalStamp(session)
     for pid, fac_id, prog, cause, event_id, event_type, due_at in rows:
         for hit in ar.evaluate_custody_dose_loss(prog, cause, rules):
@@ -123,34 +138,46 @@ def unplanned_releases(session, rules, now, lookback):
 
 
 def planned_absences(session, rules, now, hours: dict):
-    """Doses due while she will be away: one query joining the planned movements to
-    the doses due from their departure (bounded by the longest absence), grouped
-    per event and programme."""
-    longest = timedelta(hours=max(hours.values()))
-    rows = session.execute(
+    """Doses due while she will be away: the planned movements still ahead (few),
+    then their patients' doses due from now to the longest absence after the last
+    departure, read by the (patient, local day) index, matched in Python."""
+    ahead = session.execute(   # by the expected instant's index: not a year of court traffic
         select(CustodyEvent.id, CustodyEvent.patient_id, CustodyEvent.type,
-               CustodyEvent.expected_at, Patient.facility_id, MedicationOrder.programme,
-               ScheduledDose.due_at)
-        .join(Patient, CustodyEvent.patient_id == Patient.id)
-        .join(ScheduledDose, and_(ScheduledDose.patient_id == CustodyEvent.patient_id,
-                                  ScheduledDose.due_at >= CustodyEvent.expected_at))
-        .join(MedicationOrder, ScheduledDose.order_id == MedicationOrder.id)
-        .where(CustodyEvent.type.in_(tuple(hours)), CustodyEvent.expected_at > now,
-               Patient.custody_status == "in_custody", ScheduledDose.status == "due",
-               ScheduledDose.due_at > now, ScheduledDose.due_at <= now + longest
-               + timedelta(days=2))).all()
-    due = defaultdict(list)
-    for event_id, pid, etype, departs, fac_id, prog, due_at in rows:
-        due[(event_id, pid, etype, departs, fac_id, prog)].append(due_at)
+               CustodyEvent.expected_at)
+        .where(CustodyEvent.type.in_(tuple(hours)), CustodyEvent.expected_at > now)).all()
+    facility = {}
+    for chunk in _chunks({e.patient_id for e in ahead}):
+        facility.update(session.execute(select(Patient.id, Patient.facility_id).where(
+            Patient.id.in_(chunk), Patient.custody_status == "in_custody")).all())
+    events = [(*e, facility[e.patient_id]) for e in ahead if e.patient_id in facility]
+    if not events:
+        return
+    until = max(departs + timedelta(hours=hours[etype]) for _, _, etype, departs, _ in events)
+    doses = defaultdict(list)
+    for chunk in _chunks(facility):
+        for pid, prog, due_at in session.execute(
+                select(ScheduledDose.patient_id, MedicationOrder.programme, ScheduledDose.due_at)
+                .join(MedicationOrder, ScheduledDose.order_id == MedicationOrder.id)
+                .where(ScheduledDose.patient_id.in_(chunk),
+                       # redundant with the instants: a local day is within 14 h of UTC
+                       ScheduledDose.local_date.between((now - timedelta(days=1)).date(),
+                                                        (until + timedelta(days=1)).date()),
+                       ScheduledDose.status == "due", ScheduledDose.due_at > now,
+                       ScheduledDose.due_at < until)):
+            doses[pid].append((prog, due_at))
     stamp = LocalStamp(session)
-    for (event_id, pid, etype, departs, fac_id, prog), due_ats in due.items():
+    for event_id, pid, etype, departs, fac_id in events:
         returns = departs + timedelta(hours=hours[etype])
-        for hit in ar.evaluate_planned_absence(prog, etype, departs, returns, due_ats, rules):
-            message = (f"{hit.observed} {programme_label(prog)} dose(s) due while she is away "
-                       f"({etype.replace('_scheduled', '')}, leaving "
-                       f"{stamp(departs, fac_id)}).")
-            yield AlertDraft(rule_spec(hit.rule, message), pid, fac_id,
-                             f"{hit.rule_id}:event:{event_id}", etype, event_id)
+        by_programme = defaultdict(list)
+        for prog, due_at in doses.get(pid, ()):
+            by_programme[prog].append(due_at)
+        for prog, due_ats in by_programme.items():
+            for hit in ar.evaluate_planned_absence(prog, etype, departs, returns, due_ats, rules):
+                message = (f"{hit.observed} {programme_label(prog)} dose(s) due while she is "
+                           f"away ({etype.replace('_scheduled', '')}, leaving "
+                           f"{stamp(departs, fac_id)}).")
+                yield AlertDraft(rule_spec(hit.rule, message), pid, fac_id,
+                                 f"{hit.rule_id}:event:{event_id}", etype, event_id)
 
 
 def departures_passed(session, rules, now, hours: dict) -> dict[str, str]:

@@ -20,16 +20,18 @@ from sqlalchemy import and_, func, or_, select
 
 from ..models import Alert, CustodyEpisode, Patient
 from ..models.intake import ChecklistAnswer, ChecklistInstance
-from ..models.interruptions import InterruptionEpisode
-from ..models.medication import MedicationOrder, ScheduledDose
+from ..models.interruptions import DoseMark, InterruptionEpisode
+from ..models.medication import DoseAdministration, MedicationOrder, ScheduledDose
 from ..rules import alert_rules as ar
 from .alerts import AlertDraft, AlertSpec
+from .dose_marks import _chunks
 from .facility_time import LocalStamp
 from .transfer_handovers import hours_until, transfer_facts
 
 # Doses not taken, for "missed in a window": as the interruption episodes count
 # missed_doses (a clinical hold is not a missed dose).
 NOT_TAKEN = ("missed", "absent", "refused", "not_available")
+TAKEN_OR_HELD = ("given", "held")
 LABELS = {"ost": "OST", "art": "ART", "tb": "TB treatment", "hcv": "HCV treatment"}
 HANDED_OVER = {"ost": "the prescription, last dose time and take-home status",
                "tb": "the treatment card and the doses remaining",
@@ -79,17 +81,31 @@ def transfers(session, rules, now):
 def _window_changed(session, mark, since, now) -> list[int]:
     """The patients whose doses not taken in the window may have changed since the
     watermark `mark` (sweep_watermark.Watermark): a dose whose status changed (not
-    a mark that run had seen), a dose already not taken (marked absent ahead) whose
-    due instant passed, and a dose not taken that left the window's start (its runs
-    then begin later: the full pass would see new ones)."""
+    a mark that run had seen) to one not taken, to `due` (a mark cleared, a record
+    voided), or to given or held over a mark (a late entry; a mark stays under the
+    record that wins over it); a record voided since (it may have been refused, then
+    recorded again); a dose already not taken (marked absent ahead) whose due instant
+    passed; and a dose not taken that left the window's start (its runs then begin
+    later: the full pass would see new ones). A dose given or held from `due`, most
+    of the morning round, changes no dose not taken: not read further."""
     changed_since = mark.since
     left_from = changed_since - (now - since)
-    return sorted(set(session.scalars(select(ScheduledDose.patient_id).where(
-        mark.changed(ScheduledDose.status_at, ScheduledDose.status_run)))) | set(session.scalars(
-        select(ScheduledDose.patient_id).where(
-            ScheduledDose.status.in_(NOT_TAKEN),
-            or_(ScheduledDose.due_at.between(changed_since, now),
-                and_(ScheduledDose.due_at >= left_from, ScheduledDose.due_at < since))))))
+    changed = session.execute(select(ScheduledDose.id, ScheduledDose.patient_id,
+                                     ScheduledDose.status).where(
+        mark.changed(ScheduledDose.status_at, ScheduledDose.status_run))).all()
+    out = {pid for _id, pid, status in changed if status not in TAKEN_OR_HELD}
+    recorded = [dose_id for dose_id, pid, status in changed
+                if status in TAKEN_OR_HELD and pid not in out]
+    for chunk in _chunks(recorded):
+        out.update(session.scalars(select(ScheduledDose.patient_id).join(
+            DoseMark, DoseMark.dose_id == ScheduledDose.id).where(ScheduledDose.id.in_(chunk))))
+    out.update(session.scalars(select(DoseAdministration.patient_id).where(
+        DoseAdministration.voided_at >= changed_since)))
+    out.update(session.scalars(select(ScheduledDose.patient_id).where(
+        ScheduledDose.status.in_(NOT_TAKEN),
+        or_(ScheduledDose.due_at.between(changed_since, now),
+            and_(ScheduledDose.due_at >= left_from, ScheduledDose.due_at < since)))))
+    return sorted(out)
 
 
 def missed_in_window(session, rules, now, lookback: timedelta, changed_since=None):

@@ -34,8 +34,8 @@ def evaluate_rules(session, now, rules: ar.RuleSet, settings: dict, since=None,
     """Raise the alerts every rule calls for at `now`, then resolve those whose
     condition ended or whose rung was superseded, and move the open treatment alerts
     to her facility; returns counts raised per source.
-    `since`: the ladders and the missed-in-a-window rule read only what may have
-    changed since then (the sweep's watermark, `evaluate_rules_job`); None reads all.
+    `since`: the ladders, the missed-in-a-window rule and the doses lost to custody
+    events read only what may have changed since then (the sweep's watermark, `evaluate_rules_job`); None reads all.
     `catch_up`: how far back the custody events, releases and tasks are read after a
     downtime (by default the settings' lookback_days, which also stays the window
     the missed-in-a-window rule counts in)."""
@@ -54,7 +54,7 @@ def evaluate_rules(session, now, rules: ar.RuleSet, settings: dict, since=None,
     absence_hours = settings["rules"]["planned_absence_hours"]
     sources.update({
         "admission": events.not_continued(session, rules, now, intake),
-        "custody": events.doses_lost(session, rules, now, catch_up),
+        "custody": events.doses_lost(session, rules, now, catch_up, since),
         "release": events.unplanned_releases(session, rules, now, catch_up),
         "planned": events.planned_absences(session, rules, now, absence_hours),
         "checklists": checklist_alerts.overdue(session, now, settings["checklist_overdue"]),

@@ -15,9 +15,11 @@ from prisoncare.models.interruptions import SweepWatermark
 from prisoncare.rules.srh import prophylaxis_due_at
 from prisoncare.services import orders, srh, srh_care
 from prisoncare.services.srh import alerts as srh_alerts
+from prisoncare.services import administration as mar
 from tests.factories import SYSTEM, admit, build_world, make_patient
 
-from .test_sweep_helpers import at, court_day, event, give, on_methadone, snapshot, sweep
+from .test_sweep_helpers import (alerts, at, court_day, dose, event, give, on_methadone, snapshot,
+                                 staff, sweep)
 
 MIN = timedelta(minutes=1)
 PROPHYLAXIS_HOURS = prophylaxis_due_at(at(1, 0), at(1, 0)) - at(1, 0)
@@ -161,3 +163,29 @@ def test_a_missed_dose_leaving_the_window_is_seen_by_a_routine_run(w):
     sweep(at(23, 7, 5), ALERT_JOBS)              # ... and now out of it
     assert len([a for a in db.session.scalars(select(Alert)) if a.rule_code == "ART-02"]) == 2
     assert not full_pass_changes(at(23, 7, 5))
+
+
+def test_a_refusal_voided_or_a_late_entry_over_a_mark_is_seen_by_a_routine_run(w):
+    """A dose given from `due` changes no run of doses not taken, and a routine run
+    does not read it again; a dose that was not taken and now is (a refusal voided
+    and recorded given, a late entry over a missed mark) can change the runs, and is
+    read again: the routine run ends where a full pass would."""
+    patient, order = on_methadone("A-2", first_day=2, drug="Tenofovir/lamivudine/dolutegravir",
+                                  programme="art", times=("09:00",))
+    clock.set_now(at(2, 8))
+    refused = mar.record_administration(staff("nurse.a"), dose(order, 2), {
+        "outcome": "refused", "reason": "Said she felt sick"}, now=clock.now())
+    db.session.commit()
+    sweep(at(5, 19))                             # refused on the 2nd, missed 3rd to 5th
+    assert [a.dedup_key for a in alerts(patient) if a.rule_code == "ART-02"] == [
+        f"ART-02:dose:{refused.dose_id}"]
+    clock.set_now(at(5, 19, 5))                  # the refusal was another woman's
+    mar.void_administration(staff("nurse.a"), dose(order, 2), "Wrong patient", now=clock.now())
+    give(order, 2)
+    sweep(at(5, 19, 15), ALERT_JOBS)
+    assert not full_pass_changes(at(5, 19, 15))
+    clock.set_now(at(5, 19, 40))                 # (the void now before the run's margin)
+    give(order, 3)                               # a late entry over the 3rd's missed mark
+    sweep(at(5, 19, 45), ALERT_JOBS)
+    assert not full_pass_changes(at(5, 19, 45))
+    assert len([a for a in alerts(patient) if a.rule_code == "ART-02"]) == 3
