@@ -51,10 +51,14 @@ def _generate(now):
 
 
 def _mark_absent(now):
+    from .services import sweep_watermark
     from .services.dose_marks import mark_absent
     doses = _settings()["doses"]
+    mark = sweep_watermark.read(db.session, "mark-absent")   # before _since moves it
     since = _since("mark-absent", now)
-    return f"{mark_absent(db.session, now, since=since, ahead_hours=doses['ahead_hours'])} changed"
+    changed = mark_absent(db.session, now, since=since, ahead_hours=doses["ahead_hours"],
+                          changed_since=mark if mark is not None and mark.done_at <= now else None)
+    return f"{changed} changed"
 
 
 def _mark_missed(now):

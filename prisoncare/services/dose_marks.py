@@ -56,32 +56,59 @@ def _last_movement():
 AWAY_NOW = ("out_at_court", "out_at_hospital", "in_transfer")
 
 
+def _window_days(since, now):
+    """The local days of doses due in [since, now], a day to spare either side (a local
+    day is within 14 hours of UTC). Redundant with the due instants, it lets the
+    database read a patient's doses by the (patient, local day) index over the window
+    only, not over her whole history (SQLite uses only the terms inside a branch of an
+    OR for that branch's index)."""
+    return ScheduledDose.local_date.between((since - timedelta(days=1)).date(),
+                                            (now + timedelta(days=1)).date())
+
+
+def _movements(column, since):
+    return select(CustodyEvent.patient_id).where(CustodyEvent.type.in_(MOVEMENTS), column >= since)
+
+
 def _may_be_away(since, moved_since, now):
     """Doses due in [since, now] that can be `absent` at all: already absent (perhaps
     no longer), or of a patient away now, or who moved (or was released) since
     `moved_since`, or whose movement was entered since then. Any other patient has
     been where her last movement before the window left her, and she is in custody
-    now, so she was in custody all through the window.
-
-    Each patient branch also bounds the dose's local day (the window with a day to
-    spare either side: a local day is within 14 hours of UTC). Redundant with the
-    due instants, it lets the database read a patient's doses by the (patient,
-    local day) index over the window only, not over her whole history (SQLite uses
-    only the terms inside a branch of an OR for that branch's index)."""
-    days = ScheduledDose.local_date.between((since - timedelta(days=1)).date(),
-                                            (now + timedelta(days=1)).date())
-    moved = select(CustodyEvent.patient_id).where(CustodyEvent.type.in_(MOVEMENTS),
-                                                  CustodyEvent.occurred_at >= moved_since)
-    entered = select(CustodyEvent.patient_id).where(CustodyEvent.recorded_at >= moved_since,
-                                                    CustodyEvent.type.in_(MOVEMENTS))
+    now, so she was in custody all through the window. Each patient branch bounds
+    the dose's local day too (_window_days)."""
+    days = _window_days(since, now)
     away = select(Patient.id).where(Patient.custody_status.in_(AWAY_NOW))
-    return or_(ScheduledDose.status == "absent",
-               and_(ScheduledDose.patient_id.in_(moved), days),
-               and_(ScheduledDose.patient_id.in_(entered), days),
-               and_(ScheduledDose.patient_id.in_(away), days))
+    return [ScheduledDose.status == "absent",
+            and_(ScheduledDose.patient_id.in_(_movements(CustodyEvent.occurred_at, moved_since)),
+                 days),
+            and_(ScheduledDose.patient_id.in_(_movements(CustodyEvent.recorded_at, moved_since)),
+                 days),
+            and_(ScheduledDose.patient_id.in_(away), days)]
 
 
-def mark_absent(session, now, *, since, ahead_hours: int = 36) -> int:
+def _changed_since(mark, since, now, ahead_hours):
+    """The doses of the window [since, now] whose mark may have changed since the
+    watermark `mark` (the job's last run, sweep_watermark.Watermark): those due since
+    it that can be absent at all (_may_be_away over that stretch); every dose of the
+    window of a patient whose movement was entered since it (a late entry moves her
+    in the past) or whose orders changed (doses made for the past); and a dose whose
+    status changed since (a record voided), but not a mark that run had seen. The
+    rest were where they are now when that run read them, and nothing they depend
+    on has changed."""
+    recent = mark.since
+    days = _window_days(since, now)
+    prescribed = select(MedicationOrder.patient_id).where(
+        or_(MedicationOrder.created_at >= recent, MedicationOrder.discontinued_at >= recent))
+    return ([and_(ScheduledDose.due_at >= recent, branch) for branch in
+             _may_be_away(recent, recent - timedelta(hours=ahead_hours), now)]
+            + [and_(ScheduledDose.patient_id.in_(_movements(CustodyEvent.recorded_at, recent)),
+                    days),
+               and_(ScheduledDose.patient_id.in_(prescribed), days),
+               mark.changed(ScheduledDose.status_at, ScheduledDose.status_run)])
+
+
+def mark_absent(session, now, *, since, ahead_hours: int = 36, changed_since=None) -> int:
     """Mark `absent` the unrecorded doses due in [since, now] while she was away,
     remembering where and the event that took her there; un-mark an `absent` dose
     the timeline no longer explains (it becomes `due` again, for mark_missed).
@@ -89,14 +116,19 @@ def mark_absent(session, now, *, since, ahead_hours: int = 36) -> int:
 
     One query reads the doses that can be absent with the patient's last movement
     before each (doses of a patient released up to `ahead_hours` before the window
-    were generated before she left); the changes are written in bulk."""
-    moved_since = since - timedelta(hours=ahead_hours)
+    were generated before she left); the changes are written in bulk.
+    `changed_since` (the job's watermark): only the doses whose mark may have
+    changed since are read (_changed_since), not a week of court traffic."""
+    if changed_since is None:
+        branches = _may_be_away(since, since - timedelta(hours=ahead_hours), now)
+    else:
+        branches = _changed_since(changed_since, since, now, ahead_hours)
     rows = session.execute(
         select(ScheduledDose.id, ScheduledDose.status, DoseMark.cause, DoseMark.custody_event_id,
                _last_movement().label("event_id"))
         .outerjoin(DoseMark, DoseMark.dose_id == ScheduledDose.id)
         .where(ScheduledDose.status.in_(UNRECORDED), ScheduledDose.due_at <= now,
-               ScheduledDose.due_at >= since, _may_be_away(since, moved_since, now))).all()
+               ScheduledDose.due_at >= since, or_(*branches))).all()
     event_ids = {r.event_id for r in rows if r.event_id is not None}
     types = {}
     for chunk in _chunks(event_ids):

@@ -13,6 +13,8 @@ from prisoncare.models import Alert
 from prisoncare.models.medication import ScheduledDose
 from prisoncare.services import administration as mar
 from prisoncare.services import alerts as alert_service
+from prisoncare.services import orders
+from prisoncare.services.dose_marks import mark_absent
 from prisoncare.services.doses import generate_doses
 from prisoncare.services.interruption_episodes import recompute_episodes
 from tests.factories import build_world, make_patient, admit
@@ -220,3 +222,51 @@ def test_the_morning_round_recomputes_only_patients_near_an_episode(w, monkeypat
     assert episodes(steady) == []
     monkeypatch.undo()
     assert full_recompute(at(10, 6, 15)) == NOTHING
+
+
+def full_mark_absent(now):
+    """How many doses a full pass of mark-absent at `now` changes (none, if the
+    routine runs, reading only what changed since the last, kept up)."""
+    with clock.frozen(now):
+        changed = mark_absent(db.session, now, since=now - timedelta(hours=168), ahead_hours=36)
+    db.session.commit()
+    db.session.expire_all()
+    return changed
+
+
+def test_routine_mark_absent_ends_where_a_full_pass_does(w):
+    meth, meth_order = on_methadone("S-1")
+    art, art_order = on_methadone("S-2", drug="Tenofovir/lamivudine/dolutegravir",
+                                  programme="art", times=("09:00", "21:00"))
+    sweep(at(10, 20))
+    changes = [
+        (at(10, 20, 15), lambda: mar.record_administration(      # recorded for her by mistake ...
+            staff("nurse.a"), dose(art_order, 10), {"outcome": "given", "witnessed_by": "nurse.a"},
+            now=clock.now())),
+        (at(10, 20, 30), lambda: [court_day(p, 10) for p in (art, meth)]),   # entered late
+        (at(10, 20, 45), lambda: None),
+        (at(10, 21, 0), lambda: mar.void_administration(         # ... she was at court: absent
+            staff("nurse.a"), dose(art_order, 10), "She was at court", now=clock.now())),
+        (at(10, 21, 15), lambda: event(meth, "hospital_out", clock.now())),
+        (at(11, 6, 30), lambda: None),                 # her 08:00 dose fell due in hospital
+        (at(11, 7, 45), lambda: None),
+        (at(11, 8, 15), lambda: orders.create_order(staff("clinician.a"), meth, {   # backdated:
+            "programme": "tb", "drug": "HRZE", "dose": 4, "unit": "tablet", "route": "oral",
+            "schedule": {"times": ["09:30"], "every_days": 1}, "start_at": at(10, 12),
+            "administration": "nurse_administered"}, now=clock.now())),   # 07:30Z made now
+        (at(11, 8, 30), lambda: event(art, "release", clock.now(), release_from="facility")),
+        (at(11, 20, 0), lambda: None),                 # her doses generated ahead fell due
+    ]
+    for instant, change in changes:
+        clock.set_now(instant - 5 * MIN)
+        change()
+        db.session.commit()
+        sweep(instant)
+        assert full_mark_absent(instant) == 0, instant
+    assert dose(art_order, 10).status == "absent" and dose(meth_order, 10).status == "absent"
+    tb = db.session.scalars(select(ScheduledDose).where(
+        ScheduledDose.patient_id == meth.id, ScheduledDose.order_id != meth_order.id)).all()
+    assert tb and {d.status for d in tb if d.due_at <= at(11, 20)} == {"absent"}
+    assert {d.status for d in db.session.scalars(select(ScheduledDose).where(
+        ScheduledDose.order_id == art_order.id, ScheduledDose.due_at > at(11, 8, 25),
+        ScheduledDose.due_at <= at(11, 20)))} == {"absent"}
