@@ -43,10 +43,23 @@ def _since(job, now):
 
 
 def _generate(now):
-    from .services.doses import generate_doses
+    """Incremental from the run that last completed with the same look-ahead
+    (doses.generate_since); everything in the window on the first run, after a
+    change of `ahead_hours`, or with the clock behind that run."""
+    from .services import sweep_watermark
+    from .services.doses import generate_doses, generate_since
     doses = _settings()["doses"]
-    made = generate_doses(db.session, _since("generate-doses", now),
-                          now + timedelta(hours=doses["ahead_hours"]), now)
+    ahead = timedelta(hours=doses["ahead_hours"])
+    key = sweep_watermark.keyed("generate-doses", doses["ahead_hours"])
+    mark = sweep_watermark.read(db.session, key)
+    start = sweep_watermark.catch_up_start(db.session, key, now,
+                                           timedelta(hours=doses["backfill_hours"]),
+                                           doses["catch_up_max_days"])
+    if mark is None or mark.done_at > now:
+        made = generate_doses(db.session, start, now + ahead, now)
+    else:
+        made = generate_since(db.session, mark, start, now + ahead, now, ahead)
+    sweep_watermark.finish(db.session, key, now)
     return f"{made} generated"
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import joinedload
 from ..extensions import db
 from ..models.facilities import Facility
 from ..models.medication import DoseAdministration, MedicationOrder, ScheduledDose
-from ..models.patients import CustodyEpisode, Patient
+from ..models.patients import CustodyEpisode, CustodyEvent, Patient
 from ..rules import schedule as schedule_rules
 from .custody import on_custody_event
 
@@ -80,7 +80,7 @@ def generate_doses(session, window_start: datetime, window_end: datetime, now: d
     have = have.subquery()
     times_text = cast(MedicationOrder.times, Text)
     instants = _Instants(window_start, window_end)
-    complete = []
+    complete = []   # per daily schedule and zone: the orders whose doses are all there
     for times, tz in session.execute(
             select(times_text, Facility.timezone).distinct()
             .join(Patient, MedicationOrder.patient_id == Patient.id)
@@ -88,10 +88,12 @@ def generate_doses(session, window_start: datetime, window_end: datetime, now: d
             .where(MedicationOrder.every_days == 1, MedicationOrder.start_at < window_end,
                    *whose)):
         full = instants.of(json.loads(times), 1, window_start, None, tz)
+        schedule = (times_text == times, Facility.timezone == tz, MedicationOrder.every_days == 1)
         if full:
-            complete.append(and_(times_text == times, Facility.timezone == tz,
-                                 MedicationOrder.every_days == 1, have.c.n == len(full),
+            complete.append(and_(*schedule, func.coalesce(have.c.n, 0) == len(full),
                                  have.c.first == full[0], have.c.last == full[-1]))
+        else:   # none due in the window (a short one): none lacking
+            complete.append(and_(*schedule, have.c.n.is_(None)))
     query = (
         select(MedicationOrder.id, MedicationOrder.patient_id, MedicationOrder.times,
                MedicationOrder.every_days, MedicationOrder.start_at, MedicationOrder.end_at,
@@ -107,7 +109,7 @@ def generate_doses(session, window_start: datetime, window_end: datetime, now: d
                MedicationOrder.start_at < window_end,
                or_(MedicationOrder.end_at.is_(None), MedicationOrder.end_at > window_start)))
     if complete:
-        query = query.where(or_(have.c.n.is_(None), not_(or_(*complete))))
+        query = query.where(not_(or_(*complete)))
     rows = session.execute(query.where(*whose)).all()
     if not rows:
         return 0
@@ -138,6 +140,26 @@ def generate_doses(session, window_start: datetime, window_end: datetime, now: d
         # Core insert: UtcDateTime still converts the instants.
         session.execute(_insert(session), new)
     return len(new)
+
+
+def generate_since(session, mark, window_start: datetime, window_end: datetime,
+                   now: datetime, ahead: timedelta) -> int:
+    """The scheduler's generation after a run that completed at `mark` (its
+    sweep_watermark.Watermark) with the same `ahead`: that run made every dose due
+    up to its own window's end, so only two things can be missing: the instants
+    since that end, for every order (a short window, read from the due-instant
+    index), and any instant of the window for a patient whose orders or custody
+    changed since (a backdated order, an admission, a transfer to another time
+    zone), read by her doses' index. Returns how many rows were inserted."""
+    made = generate_doses(session, max(window_start, mark.since + ahead), window_end, now)
+    changed = set(session.scalars(select(MedicationOrder.patient_id).where(
+        or_(MedicationOrder.created_at >= mark.since,
+            MedicationOrder.discontinued_at >= mark.since))))
+    changed.update(session.scalars(select(CustodyEvent.patient_id).where(
+        CustodyEvent.recorded_at >= mark.since)))
+    for chunk in _chunks(sorted(changed)):
+        made += generate_doses(session, window_start, window_end, now, patient_ids=chunk)
+    return made
 
 
 class _Instants:

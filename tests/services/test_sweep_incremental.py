@@ -270,3 +270,45 @@ def test_routine_mark_absent_ends_where_a_full_pass_does(w):
     assert {d.status for d in db.session.scalars(select(ScheduledDose).where(
         ScheduledDose.order_id == art_order.id, ScheduledDose.due_at > at(11, 8, 25),
         ScheduledDose.due_at <= at(11, 20)))} == {"absent"}
+
+
+def full_generation(now):
+    """How many doses a full pass of generation at `now` makes (none, if the routine
+    runs, each making only the instants new since the last and the doses of the
+    patients whose orders or custody changed, kept up)."""
+    made = generate_doses(db.session, now - timedelta(hours=168), now + timedelta(hours=36), now)
+    db.session.commit()
+    return made
+
+
+def test_routine_generation_makes_what_a_full_pass_would(w):
+    meth, meth_order = on_methadone("S-1")
+    newcomer = make_patient("S-9")
+    sweep(at(10, 20))
+    steps = [
+        (at(10, 20, 15), lambda: orders.create_order(staff("clinician.a"), meth, {  # backdated
+            "programme": "tb", "drug": "HRZE", "dose": 4, "unit": "tablet", "route": "oral",
+            "schedule": {"times": ["09:30", "21:30"], "every_days": 1}, "start_at": at(5, 12),
+            "administration": "nurse_administered"}, now=clock.now())),
+        (at(10, 20, 30), lambda: None),
+        (at(11, 9, 0), lambda: None),                            # the window's end moved on
+        (at(11, 9, 15), lambda: admit(newcomer, at=at(11, 7))),  # admitted two hours ago ...
+        (at(11, 9, 30), lambda: orders.create_order(staff("clinician.a"), newcomer, {
+            "programme": "ost", "drug": "Methadone oral solution", "dose": 40, "unit": "mg",
+            "route": "oral", "schedule": {"times": ["08:00"], "every_days": 1},
+            "start_at": at(11, 8), "administration": "witnessed"}, now=clock.now())),
+        (at(11, 10, 0), lambda: event(newcomer, "release", clock.now(), release_from="facility")),
+        (at(11, 20, 0), lambda: None),                           # her dose of the 13th not made
+        (at(11, 20, 15), lambda: admit(newcomer, at=at(11, 20))),   # back: it is made now
+    ]
+    for instant, change in steps:
+        clock.set_now(instant - 5 * MIN)
+        change()
+        db.session.commit()
+        sweep(instant)
+        assert full_generation(instant) == 0, instant
+    tb = db.session.scalars(select(ScheduledDose).where(
+        ScheduledDose.patient_id == meth.id, ScheduledDose.order_id != meth_order.id)).all()
+    assert min(d.due_at for d in tb) == at(5, 19, 30) and max(d.due_at for d in tb) > at(12, 7)
+    assert at(13, 6) in db.session.scalars(select(ScheduledDose.due_at).where(
+        ScheduledDose.patient_id == newcomer.id)).all()
