@@ -171,14 +171,22 @@ def ward_rows(facility: Facility, ward_id: int | None, day: date, *,
 
 
 
+@lru_cache(maxsize=2)
+def _rounds_query(by_ward: bool):
+    query = select(ScheduledDose.due_at).distinct().where(
+        ScheduledDose.facility_id == bindparam("facility_id"),
+        ScheduledDose.local_date == bindparam("day", type_=Date))
+    if by_ward:
+        query = query.where(ScheduledDose.ward_id == bindparam("ward_id"))
+    return query
+
+
 def ward_rounds(facility: Facility, ward_id: int | None, day: date) -> list[str]:
     """The local times of day (HH:MM) with doses on this ward-day, in order."""
-    query = select(ScheduledDose.due_at).distinct().where(
-        ScheduledDose.facility_id == facility.id, ScheduledDose.local_date == day)
-    if ward_id is not None:
-        query = query.where(ScheduledDose.ward_id == ward_id)
     tz = ZoneInfo(facility.timezone)
-    return sorted({at.astimezone(tz).strftime("%H:%M") for at in db.session.scalars(query)})
+    return sorted({at.astimezone(tz).strftime("%H:%M") for at, in db_prepared.rows(
+        _rounds_query(ward_id is not None),
+        {"facility_id": facility.id, "day": day, "ward_id": ward_id})})
 
 
 def scheduler_gap(facility: Facility, ward_id: int | None) -> bool:
