@@ -114,7 +114,8 @@ def ward_rows(facility: Facility, ward_id: int | None, day: date, *,
               round_at: datetime | None = None) -> list[PassRow]:
     """The doses of a facility (or ward) on a local day, or of one round, with the
     blocks a `given` would meet now."""
-    tz = ZoneInfo(facility.timezone)
+    zone = facility.timezone   # read once: an ORM attribute costs a little per row
+    tz = ZoneInfo(zone)
     local_hhmm: dict[datetime, str] = {}
 
     def hhmm(instant):
@@ -152,7 +153,7 @@ def ward_rows(facility: Facility, ward_id: int | None, day: date, *,
                 guards.append(GuardDose(id=dose_id, patient_id=patient_id, programme=programme,
                                         drug=drug, lineage_id=lineage_id,
                                         times_per_day=times_per_day, local_date=local_date,
-                                        timezone=facility.timezone))
+                                        timezone=zone))
         rows.append(PassRow(
             id=dose_id, patient_id=patient_id, prison_number=number, name=f"{family}, {given}",
             ward_code=ward_codes.get(ward_of), due=hhmm(due_at), status=status,
