@@ -79,7 +79,8 @@ def _history_statement(dialect: str):
 def _given_at_statement(one_day: bool, dialect: str):
     """The last given instant per patient and order (and day, unless all the targets
     share one day), with the order's drug when it is OST, for the patients whose
-    streak reached a threshold."""
+    streak reached a threshold. Prepared on PostgreSQL (db_prepared): its generic
+    plan is the custom one (the patient-day index, each dose's live record)."""
     sd, da = ScheduledDose, DoseAdministration
     first, target = bindparam("first", type_=Date), bindparam("target", type_=Date)
     per_order = (select(sd.patient_id, sd.order_id,
@@ -204,7 +205,7 @@ def review_blocked(doses, thresholds=None) -> set[int]:
     one_day = first_target == last_day
     for pid, drug, day, at in _built_rows(_given_at_statement(one_day, _dialect()), {
             "patients": list(reached), "first": first_day, "target": first_target,
-            "last": last_day}):
+            "last": last_day}, prepare=True):
         if drug is not None and day is not None:
             given_at[(pid, family_of(drug))].append((day, at))
     reviews = dict(_built_rows(_reviews_statement(_dialect()), {"patients": list(reached)}))

@@ -1,7 +1,7 @@
 """The pill pass's hot statements as server-side prepared statements on PostgreSQL
 (prisoncare/db_prepared.py, issue 4 item 7): the page is the same with them and
-without them (PRISONCARE_PG_PREPARED_STATEMENTS=0), only the rows and the review
-guard's history are prepared, and a rolled-back transaction (which drops them)
+without them (PRISONCARE_PG_PREPARED_STATEMENTS=0), only the rows and two of the
+review guard's statements are prepared, and a rolled-back transaction (which drops them)
 does not break the next page."""
 import re
 
@@ -40,9 +40,10 @@ def test_the_page_is_the_same_with_and_without_prepared_statements(app, world, l
     assert "Review required" not in row(page, "PP-2").text
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         prepared = prepared_statements(app)
-        assert len(prepared) == 2, prepared          # the rows and the guard's history
+        assert len(prepared) == 3, prepared    # the rows, the guard's history and given doses
         assert any("json_array_length" in s for s in prepared)
         assert any("UNION ALL" in s for s in prepared)
+        assert any("max(dose_administration.administered_at)" in s for s in prepared)
     plain = create_app("testing", SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
                        PG_PREPARED_STATEMENTS=False)
     try:
