@@ -39,6 +39,10 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # A few hot page statements as server-side prepared statements on PostgreSQL
+    # (prisoncare/db_prepared.py). Set 0 behind a transaction-pooling pgbouncer
+    # older than 1.21.
+    PG_PREPARED_STATEMENTS = os.environ.get("PRISONCARE_PG_PREPARED_STATEMENTS", "1") == "1"
 
     # Shared ward terminals: a session ends after this much inactivity.
     IDLE_TIMEOUT_MINUTES = _int("PRISONCARE_IDLE_TIMEOUT_MINUTES", 15)

@@ -82,6 +82,8 @@ def register_extensions(app: Flask) -> None:
     from .i18n import init_i18n
 
     db.init_app(app)
+    from .db_prepared import init_prepared
+    init_prepared(app)   # the few hot statements PostgreSQL may keep prepared (issue 4)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..", "migrations"))
     csrf.init_app(app)
     init_auth(app)

@@ -38,12 +38,20 @@ def rows_markup(rows, urls, *, show_ward: bool, may_record: bool, witness: str,
     f_head, f_tail = urls["photo"]
     alerts = alerts or {}
     out = []
-    controls = _controls_maker(escape(witness)) if may_record else None
+    escaped: dict[str, str] = {}   # values many rows share (medicine, status), escaped once
+
+    def shared(value):
+        text = escaped.get(value)
+        if text is None:
+            text = escaped[value] = escape(value)
+        return text
+
+    controls = _controls_maker(escape(witness), shared) if may_record else None
     for r in rows:
         number, name = escape(r.prison_number), escape(r.name)
         photo = (f'<img class="photo" src="{f_head}{r.patient_id}{f_tail}" alt="Photo of {name}" '
                  f'loading="lazy" width="56" height="56"> ' if r.has_photo else "")
-        ward = (f' <small class="muted">{escape(r.ward_code)}</small>'
+        ward = (f' <small class="muted">{shared(r.ward_code)}</small>'
                 if show_ward and r.ward_code else "")
         extra = ""
         if r.gestation:
@@ -54,9 +62,9 @@ def rows_markup(rows, urls, *, show_ward: bool, may_record: bool, witness: str,
                              f'"visually-hidden">{a.severity}: </span>{escape(a.text)}</span>'
                              for a in her_alerts)
         status = (f'<span class="status-text"><span class="badge status-{r.status}">'
-                  f'{escape(r.status_text)}</span></span>')
+                  f'{shared(r.status_text)}</span></span>')
         if r.absent_where:
-            status += f'<span class="block absent-where">Absent: {escape(r.absent_where)}</span>'
+            status += f'<span class="block absent-where">Absent: {shared(r.absent_where)}</span>'
         if r.recorded:
             status += f'<small class="muted recorded">{escape(r.recorded)}</small>'
         for code in ("review_required", "dose_already_given_today"):
@@ -67,15 +75,16 @@ def rows_markup(rows, urls, *, show_ward: bool, may_record: bool, witness: str,
             f'<tr id="dose-{r.id}" class="dose-row status-{r.status}'
             f'{" is-absent" if r.absent_where else ""}" data-prison-number="{number}">\n<td>{r.due}</td>\n<td><strong>{number}</strong></td>\n'
             f'<td>{photo}<a href="{p_head}{r.patient_id}{p_tail}">{name}</a>{ward}{extra}</td>\n'
-            f'<td>{escape(r.medicine)} <small class="muted">{r.programme}'
+            f'<td>{shared(r.medicine)} <small class="muted">{r.programme}'
             f'{" · witnessed" if r.witnessed else ""}</small></td>\n'
             f'<td class="status-cell">{status}</td>\n<td class="rec">{cell}</td>\n</tr>')
     return Markup("\n".join(out))
 
 
-def _controls_maker(witness: str):
+def _controls_maker(witness: str, shared=escape):
     """An unrecorded row's controls inside the page's one form: posted by its Record
-    button without JavaScript; static/pillpass.js posts them to the JSON API."""
+    button without JavaScript; static/pillpass.js posts them to the JSON API.
+    `shared` escapes a value many rows share (the dose)."""
     def controls(r):
         i = r.id
         witness_field = (f' <label>Witness <input name="w{i}" value="{witness}" size="10">'
@@ -84,7 +93,7 @@ def _controls_maker(witness: str):
                 f'{_OPTIONS_BLOCKED if r.blocks else _OPTIONS}</select>{witness_field}'
                 f' <label>Reason <input name="r{i}" size="12"></label>'
                 f' <label>Dose given <input name="g{i}" inputmode="decimal" size="6" '
-                f'placeholder="{escape(r.dose_text)}"></label>'
+                f'placeholder="{shared(r.dose_text)}"></label>'
                 f' <button name="dose" value="{i}">Record</button>')
     return controls
 

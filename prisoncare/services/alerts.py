@@ -2,6 +2,8 @@
 escalated while nobody acknowledges them. Custody staff only ever see the
 non-diagnostic task text of the alerts meant for them."""
 from dataclasses import dataclass
+from functools import lru_cache
+
 from sqlalchemy import and_, case, false, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -160,8 +162,28 @@ class OpenCount:
     urgent: int   # critical or high
 
 
+@dataclass(frozen=True)
+class UserScope:
+    """What the alert queries read of a user (roles and facilities), hashable: the
+    navigation's count and the hatch's alerts are built once per distinct scope,
+    not on every page."""
+    roles: frozenset
+    all_facilities: bool
+    facility_ids: frozenset
+
+
+def user_scope(user) -> UserScope:
+    return UserScope(frozenset(user.roles), bool(user.all_facilities),
+                     frozenset(user.facility_ids))
+
+
 def open_count_query(user):
     """The COUNT behind count_open, or None when the user has no inbox."""
+    return _open_count_query(user_scope(user))
+
+
+@lru_cache(maxsize=256)
+def _open_count_query(user: UserScope):
     clause = inbox_clause(user)
     if clause is None:
         return None

@@ -9,6 +9,7 @@ from functools import lru_cache
 
 from sqlalchemy import Date, bindparam, func, literal, or_, select, union_all
 
+from .. import db_prepared
 from ..db_types import in_list
 from ..extensions import db
 from ..models.medication import (ClinicalReview, DoseAdministration, MedicationOrder,
@@ -26,6 +27,13 @@ def _rows(statement, params=None) -> list:
     read thousands of tuples per ward); pending changes are flushed first."""
     db.session.flush()
     return db.session.connection().execute(statement, params).all()
+
+
+def _built_rows(statement, params, *, prepare=False) -> list:
+    """The same for a statement built once (below): run as its compiled SQL
+    (db_prepared.rows), on PostgreSQL prepared on the server when `prepare`."""
+    db.session.flush()
+    return db_prepared.rows(statement, params, prepare=prepare)
 
 
 # The guards' statements are built once per dialect (bound parameters; id lists as
@@ -50,7 +58,8 @@ def _history_statement(dialect: str):
     """The OST history of a window in one statement: per patient and order, the last
     given day before the target day, then every dose since that can end or extend a
     streak (not given, or on/after the target day). Both halves read the (patient,
-    day, status, order) index; rows of other programmes come with no drug."""
+    day, status, order) index; rows of other programmes come with no drug. Prepared
+    on PostgreSQL (db_prepared): its generic plan reads the same index."""
     sd = ScheduledDose
     window = (in_list(sd.patient_id, "patients", dialect),
               sd.local_date >= bindparam("first", type_=Date),
@@ -70,7 +79,8 @@ def _history_statement(dialect: str):
 def _given_at_statement(one_day: bool, dialect: str):
     """The last given instant per patient and order (and day, unless all the targets
     share one day), with the order's drug when it is OST, for the patients whose
-    streak reached a threshold."""
+    streak reached a threshold. Prepared on PostgreSQL (db_prepared): its generic
+    plan is the custom one (the patient-day index, each dose's live record)."""
     sd, da = ScheduledDose, DoseAdministration
     first, target = bindparam("first", type_=Date), bindparam("target", type_=Date)
     per_order = (select(sd.patient_id, sd.order_id,
@@ -193,12 +203,12 @@ def review_blocked(doses, thresholds=None) -> set[int]:
     # per patient, order and day (one row per order when all targets share a day).
     given_at: dict[tuple, list] = defaultdict(list)
     one_day = first_target == last_day
-    for pid, drug, day, at in _rows(_given_at_statement(one_day, _dialect()), {
+    for pid, drug, day, at in _built_rows(_given_at_statement(one_day, _dialect()), {
             "patients": list(reached), "first": first_day, "target": first_target,
-            "last": last_day}):
+            "last": last_day}, prepare=True):
         if drug is not None and day is not None:
             given_at[(pid, family_of(drug))].append((day, at))
-    reviews = dict(_rows(_reviews_statement(_dialect()), {"patients": list(reached)}))
+    reviews = dict(_built_rows(_reviews_statement(_dialect()), {"patients": list(reached)}))
     blocked = set()
     for dose in targets:
         if dose.patient_id not in reached:
@@ -225,9 +235,9 @@ def _ost_history(family_of, patient_ids, first_day: date, first_target: date,
     last given day before the earliest target day, then the doses since (one
     statement, _history_statement)."""
     by_key: dict[tuple, list] = defaultdict(list)
-    for pid, drug, day, status in _rows(_history_statement(_dialect()), {
+    for pid, drug, day, status in _built_rows(_history_statement(_dialect()), {
             "patients": list(patient_ids), "first": first_day, "last": last_day,
-            "target": first_target}):
+            "target": first_target}, prepare=True):
         if drug is not None:
             by_key[(pid, family_of(drug))].append((day, status))
     return by_key

@@ -13,15 +13,16 @@ from datetime import date, datetime
 from functools import lru_cache
 
 from flask import current_app, has_app_context
-from sqlalchemy import case, select
+from sqlalchemy import Date, bindparam, case, select
 
+from ..db_types import UtcDateTime
 from ..extensions import db
 from ..models import Alert, CustodyEvent
 from ..models.alerts import SEVERITIES
 from ..models.facilities import Facility
 from ..models.medication import PROGRAMMES, ScheduledDose
 from ..rules import alert_rules, alert_wording, dosing_guards
-from .alerts import visible_clause
+from .alerts import user_scope, visible_clause
 
 ACTIVE = ("open", "acknowledged")
 HATCH_ROLES = ("nurse", "clinician")
@@ -53,26 +54,36 @@ def guard_thresholds() -> dict:
         dosing_guards.thresholds_from_rules(rules_by_id().values()))
 
 
+@lru_cache(maxsize=256)
+def _alerts_query(scope, by_ward: bool, by_round: bool):
+    """Built once per user scope (alerts.user_scope) and list shape, the list's
+    facility, day, ward and round bound: building it on every page cost more than
+    running it."""
+    on_list = select(ScheduledDose.patient_id).where(
+        ScheduledDose.facility_id == bindparam("facility_id"),
+        ScheduledDose.local_date == bindparam("day", type_=Date))
+    if by_ward:
+        on_list = on_list.where(ScheduledDose.ward_id == bindparam("ward_id"))
+    if by_round:
+        on_list = on_list.where(ScheduledDose.due_at == bindparam("round_at", type_=UtcDateTime))
+    rank = case({s: i for i, s in enumerate(SEVERITIES)}, value=Alert.severity, else_=0)
+    return (select(Alert.patient_id, Alert.rule_code, Alert.severity, Alert.message,
+                   Alert.cause_event_type, CustodyEvent.expected_at)
+            .outerjoin(CustodyEvent, Alert.cause_event_id == CustodyEvent.id)
+            .where(Alert.patient_id.in_(on_list), Alert.status.in_(ACTIVE),
+                   Alert.programme.in_(PROGRAMMES), Alert.role.in_(HATCH_ROLES),
+                   *visible_clause(scope))
+            .order_by(Alert.patient_id, rank.desc(), Alert.opened_at, Alert.id))
+
+
 def ward_alerts(user, facility: Facility, ward_id: int | None, day: date, *,
                 round_at: datetime | None = None) -> dict[int, list[HatchAlert]]:
     """{patient id: [HatchAlert, most severe first]} for the patients on the list."""
-    on_list = select(ScheduledDose.patient_id).where(
-        ScheduledDose.facility_id == facility.id, ScheduledDose.local_date == day)
-    if ward_id is not None:
-        on_list = on_list.where(ScheduledDose.ward_id == ward_id)
-    if round_at is not None:
-        on_list = on_list.where(ScheduledDose.due_at == round_at)
-    rank = case({s: i for i, s in enumerate(SEVERITIES)}, value=Alert.severity, else_=0)
-    query = (select(Alert.patient_id, Alert.rule_code, Alert.severity, Alert.message,
-                    Alert.cause_event_type, CustodyEvent.expected_at)
-             .outerjoin(CustodyEvent, Alert.cause_event_id == CustodyEvent.id)
-             .where(Alert.patient_id.in_(on_list), Alert.status.in_(ACTIVE),
-                    Alert.programme.in_(PROGRAMMES), Alert.role.in_(HATCH_ROLES),
-                    *visible_clause(user))
-             .order_by(Alert.patient_id, rank.desc(), Alert.opened_at, Alert.id))
+    query = _alerts_query(user_scope(user), ward_id is not None, round_at is not None)
     rules, thresholds = rules_by_id(), guard_thresholds()
     out: dict[int, list[HatchAlert]] = {}
-    for pid, code, severity, message, cause, departs in db.session.execute(query):
+    for pid, code, severity, message, cause, departs in db.session.execute(query, {
+            "facility_id": facility.id, "day": day, "ward_id": ward_id, "round_at": round_at}):
         text = alert_wording.hatch_text(
             rule=rules.get(code), message=message, cause_event_type=cause, departs_at=departs,
             tz=facility.timezone, on_day=day, thresholds=thresholds)

@@ -1,0 +1,67 @@
+"""The pill pass's hot statements as server-side prepared statements on PostgreSQL
+(prisoncare/db_prepared.py, issue 4 item 7): the page is the same with them and
+without them (PRISONCARE_PG_PREPARED_STATEMENTS=0), only the rows and two of the
+review guard's statements are prepared, and a rolled-back transaction (which drops them)
+does not break the next page."""
+import re
+
+from sqlalchemy import text
+
+from prisoncare import create_app
+from prisoncare.extensions import db
+from tests.web.helpers import get, login
+from tests.web.test_mar_pages import on_methadone, row
+
+PAGE = "/mar/pill-pass?date=2026-03-10&round=08:00"
+
+
+def page_html(app):
+    client = app.test_client()
+    assert login(client, "nurse.a").status == 302
+    html = client.get(PAGE).get_data(as_text=True)
+    return re.sub(r'(name="csrf_token" value|name="csrf-token" content)="[^"]*"', r"\1", html)
+
+
+def prepared_statements(app) -> list[str]:
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            return []
+        found = db.session.scalars(text("SELECT statement FROM pg_prepared_statements")).all()
+        db.session.rollback()
+        return found
+
+
+def test_the_page_is_the_same_with_and_without_prepared_statements(app, world, logged_in):
+    on_methadone(app, "PP-1", start_days=6)            # four unrecorded days: review required
+    on_methadone(app, "PP-2", given="Iryna", family="Bondar")
+    with_them = page_html(app)
+    page = get(logged_in("nurse.a"), PAGE)
+    assert "Review required" in row(page, "PP-1").text
+    assert "Review required" not in row(page, "PP-2").text
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        prepared = prepared_statements(app)
+        assert len(prepared) == 3, prepared    # the rows, the guard's history and given doses
+        assert any("json_array_length" in s for s in prepared)
+        assert any("UNION ALL" in s for s in prepared)
+        assert any("max(dose_administration.administered_at)" in s for s in prepared)
+    plain = create_app("testing", SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
+                       PG_PREPARED_STATEMENTS=False)
+    try:
+        assert page_html(plain) == with_them
+        assert prepared_statements(plain) == []
+    finally:
+        with plain.app_context():
+            db.engine.dispose()
+
+
+def test_a_rolled_back_transaction_does_not_break_the_next_page(app, world, logged_in):
+    on_methadone(app, "PP-1", start_days=6)
+    client = logged_in("nurse.a")
+    first = client.get(PAGE).get_data(as_text=True)
+    with app.app_context():                    # psycopg drops its prepared statements here
+        db.session.execute(text("SELECT 1"))
+        db.session.rollback()
+    assert prepared_statements(app) == []
+    again = client.get(PAGE)
+    assert again.status_code == 200
+    assert again.get_data(as_text=True).count("Review required") == first.count("Review required") == 1
