@@ -76,6 +76,9 @@ def pill_pass():
     if rows and gestation_by_patient is not None and can(current_user,
                                                           Permission.CONFIDENTIAL_READ):
         _add_gestation(rows, day)
+    pill_pass_rows.log_ward_read(current_user, facility, ward.code if ward else None, day,
+                                 round_code=round_code if round_at else None, doses=len(rows),
+                                 now=clock.now(), via="pill_pass")
     urls = _row_urls()
     table = rows_markup(rows, urls, show_ward=ward is None, may_record=may_record,
                         witness=current_user.username, alerts=alerts)

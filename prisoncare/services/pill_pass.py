@@ -173,6 +173,17 @@ def ward_rows(facility: Facility, ward_id: int | None, day: date, *,
 
 
 @lru_cache(maxsize=2)
+def log_ward_read(actor, facility: Facility, ward_code: str | None, day: date, *,
+                  round_code: str | None, doses: int, now, via: str) -> None:
+    """The access log's entry for a ward's medication list (the pill pass page, or the
+    ward MAR in the API: `via`): which facility, ward, day and round, and how many
+    doses it showed. One entry per read, as for the other worklists: the list names
+    everyone on it, and the entry says which list was read."""
+    audit.record(actor, "mar.ward_read", entity="facility", entity_id=facility.id, at=now,
+                 detail={"via": via, "ward": ward_code, "date": day.isoformat(),
+                         "round": round_code or None, "doses": doses})
+
+
 def _rounds_query(by_ward: bool):
     query = select(ScheduledDose.due_at).distinct().where(
         ScheduledDose.facility_id == bindparam("facility_id"),

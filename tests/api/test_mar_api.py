@@ -4,6 +4,7 @@ import threading
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from prisoncare.extensions import db
 from prisoncare.models import AuditEntry
@@ -269,3 +270,17 @@ def test_the_block_moves_with_the_rule_tables_blocking_rung(app, as_user, patien
         assert resp.status_code == 201, resp.get_json()
     finally:
         app.config["ALERT_RULE_OVERRIDES"] = None
+
+
+def test_reading_a_ward_mar_is_in_the_access_log(app, as_user, patient_id, order):
+    """A ward's medication list names everyone on it (and their treatments): each read
+    is one access-log entry saying which list, as for the other worklists."""
+    as_user("nurse.a").get("/api/v1/doses?facility=FAC-A&ward=A&date=2026-03-10&round=08:00")
+    entries = as_user("auditor.a").get("/api/v1/audit-log?user=nurse.a").get_json()["items"]
+    read = [e for e in entries if e["action"] == "mar.ward_read"]
+    assert len(read) == 1 and read[0]["entity"] == "facility"
+    with app.app_context():
+        entry = db.session.scalars(select(AuditEntry).where(
+            AuditEntry.action == "mar.ward_read")).one()
+        assert entry.detail == {"via": "api", "ward": "A", "date": "2026-03-10", "round": "08:00",
+                                "doses": 1}

@@ -3,9 +3,10 @@ nurse or clinician sees them (JavaScript off: one form around the table, each ro
 Record button posts that row, redirect to the row)."""
 from datetime import timedelta
 
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from prisoncare.extensions import db
+from prisoncare.models import AuditEntry
 from prisoncare.models.medication import DoseAdministration
 from prisoncare.services import orders
 from tests.conftest import NOW
@@ -55,6 +56,11 @@ def test_the_pill_pass_shows_who_is_due(app, world, logged_in):
     assert form.find("table", id="pill-pass").find("input", type="hidden") is None
     assert page.label_for("scan") == "Prison number (type or scan)"
     assert ("script", "src", "/static/pillpass.js") in page.assets()
+    with app.app_context():   # the read is in the access log: which list, how many doses
+        entry = db.session.scalars(select(AuditEntry).where(
+            AuditEntry.action == "mar.ward_read")).one()
+        assert (entry.username, entry.detail) == ("nurse.a", {
+            "via": "pill_pass", "ward": None, "date": "2026-03-10", "round": None, "doses": 1})
 
 
 def test_recording_without_javascript_comes_back_to_the_row(app, world, logged_in):

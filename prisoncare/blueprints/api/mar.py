@@ -16,7 +16,7 @@ from ...schemas.medication import (AdministrationCreateSchema, AdministrationSch
                                    DiscontinueSchema, OrderCreateSchema, OrderSchema, PatientDoseArgs, ReasonSchema,
                                    ReviewCreateSchema, ReviewSchema, administration_dict,
                                    dose_dict, order_dict, review_dict)
-from ...services import administration, doses, guards, orders, reviews
+from ...services import administration, doses, guards, orders, pill_pass, reviews
 from ...services.facilities import facility_by_code
 from ...services.patients import read_patient
 from .docs import errors
@@ -125,6 +125,8 @@ def ward_mar(args):
     page = rows[args["offset"]:args["offset"] + args["limit"]]
     blocks = guards.blocks_for(page)
     out = [dose_dict(d, blocks.get(d.id, ())) for d in page]  # before commit expires them
+    pill_pass.log_ward_read(current_user, facility, args.get("ward"), day,
+                            round_code=args.get("round"), doses=len(page), now=now, via="api")
     db.session.commit()
     return {"items": out, "total": len(rows)}
 
