@@ -279,17 +279,25 @@ def _insert_ignoring_raised(session):
     return module.insert(Alert).on_conflict_do_nothing(index_elements=["dedup_key"])
 
 
+def raised_keys(session, keys) -> set[str]:
+    """Which of these dedup keys were ever raised (one query per 2,000): a caller with
+    thousands of conditions already raised builds drafts only for the others."""
+    keys = list(keys)
+    out = set()
+    for i in range(0, len(keys), 2000):
+        out.update(session.scalars(select(Alert.dedup_key).where(
+            Alert.dedup_key.in_(keys[i:i + 2000]))))
+    return out
+
+
 def raise_alerts(drafts, *, now, session=None) -> int:
     """Set-based `raise_alert`: one query for the keys already raised (per 2,000),
     one insert of the others (a concurrent sweep's rows are skipped by the
     unique key). Returns how many were raised."""
     session = session or db.session
     by_key = {d.dedup_key: d for d in drafts}
-    keys = list(by_key)
-    for i in range(0, len(keys), 2000):
-        for key in session.scalars(select(Alert.dedup_key).where(
-                Alert.dedup_key.in_(keys[i:i + 2000]))):
-            by_key.pop(key, None)
+    for key in raised_keys(session, by_key):
+        by_key.pop(key, None)
     rows = [dict(dedup_key=d.dedup_key, rule_code=d.spec.rule_code, severity=d.spec.severity,
                  role=d.spec.role, patient_id=d.patient_id, facility_id=d.facility_id,
                  programme=d.spec.programme, message=d.spec.message, action=d.spec.action,

@@ -15,7 +15,7 @@ from sqlalchemy import inspect, or_, select
 from ..models.interruptions import InterruptionEpisode
 from ..models.medication import MedicationOrder
 from ..rules import alert_rules as ar
-from .alerts import AlertDraft
+from .alerts import AlertDraft, raised_keys
 from .dose_marks import _chunks
 from .rule_drafts import programme_label, rule_spec
 from .sweep_watermark import ladder_inputs_changed
@@ -126,7 +126,7 @@ def ladders(session, rules, window_start, since=None):
     pregnant = pregnant_patient_ids(session, {ep.patient_id for ep in rows})
     phases = tb_phases(session, rows)
     derived = {}
-    drafts, superseded = [], {}
+    reached, superseded = [], {}
     for ep in rows:
         key = (ep.programme, ep.drug_family, ep.missed_days, ep.length_days,
                ep.patient_id in pregnant, phases.get(ep.id))
@@ -134,7 +134,10 @@ def ladders(session, rules, window_start, since=None):
             hits = ladder_hits(rules, *key)
             derived[key] = (hits, [(low.rule_id, top.rule_id) for low, top in ar.superseded(hits)])
         hits, lower = derived[key]
-        drafts += [AlertDraft(rule_spec(hit.rule, _ladder_message(hit, ep)), ep.patient_id,
-                              ep.facility_id, f"{hit.rule_id}:episode:{ep.id}") for hit in hits]
+        reached += [(f"{hit.rule_id}:episode:{ep.id}", hit, ep) for hit in hits]
         superseded.update({f"{low}:episode:{ep.id}": f"superseded by {top}" for low, top in lower})
+    # messages only for the rungs not yet raised (a full pass finds tens of thousands raised)
+    known = raised_keys(session, [k for k, _hit, _ep in reached])
+    drafts = [AlertDraft(rule_spec(hit.rule, _ladder_message(hit, ep)), ep.patient_id,
+                         ep.facility_id, k) for k, hit, ep in reached if k not in known]
     return drafts, superseded

@@ -22,7 +22,7 @@ from ...models import Alert
 from ...models.interruptions import InterruptionEpisode
 from ...rules import alert_rules as ar
 from ...rules import srh_due as due
-from ..alerts import AlertDraft, AlertSpec, raise_alerts
+from ..alerts import AlertDraft, AlertSpec, raise_alerts, raised_keys
 from . import due as facts
 
 INFANT_PROPHYLAXIS_MISSING = AlertSpec(
@@ -124,7 +124,8 @@ def sync(*, now, patient_ids=None, raise_new=True) -> tuple[int, int]:
     women = facts.women_in_care(patient_ids=patient_ids)
     cohort = facts.load_cohort(women, now)
     found = conditions(cohort, now, rules)
-    drafts = [_draft(p, c) for p, c in found]
+    known = raised_keys(db.session, {c.key for _, c in found})   # drafts only for the others
+    drafts = [_draft(p, c) for p, c in found if c.key not in known]
     if raise_new:
         drafts += _art04(cohort, rules, {p.id: p for p in women})
     raised = raise_alerts(drafts, now=now) if raise_new else 0
