@@ -23,6 +23,8 @@ class Patient(db.Model):
     __table_args__ = (
         Index("ix_patient_facility_status", "facility_id", "custody_status"),
         Index("ix_patient_family_name", "family_name"),
+        # The release window: who is due a release plan (the sweep, migration 0023).
+        Index("ix_patient_expected_release", "expected_release_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
