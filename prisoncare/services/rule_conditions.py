@@ -94,11 +94,11 @@ def _window_changed(session, mark, since, now) -> list[int]:
                                      ScheduledDose.status).where(
         mark.changed(ScheduledDose.status_at, ScheduledDose.status_run))).all()
     out = {pid for _id, pid, status in changed if status not in TAKEN_OR_HELD}
-    recorded = [dose_id for dose_id, pid, status in changed
-                if status in TAKEN_OR_HELD and pid not in out]
-    for chunk in _chunks(recorded):
-        out.update(session.scalars(select(ScheduledDose.patient_id).join(
-            DoseMark, DoseMark.dose_id == ScheduledDose.id).where(ScheduledDose.id.in_(chunk))))
+    recorded = {dose_id: pid for dose_id, pid, status in changed
+                if status in TAKEN_OR_HELD and pid not in out}
+    for chunk in _chunks(recorded):   # the marks by their dose (unique index), no join
+        out.update(recorded[dose_id] for dose_id in session.scalars(
+            select(DoseMark.dose_id).where(DoseMark.dose_id.in_(chunk))))
     out.update(session.scalars(select(DoseAdministration.patient_id).where(
         DoseAdministration.voided_at >= changed_since)))
     out.update(session.scalars(select(ScheduledDose.patient_id).where(
