@@ -114,21 +114,28 @@ def mark_absent(session, now, *, since, ahead_hours: int = 36, changed_since=Non
     the timeline no longer explains (it becomes `due` again, for mark_missed).
     Returns how many doses changed.
 
-    One query reads the doses that can be absent with the patient's last movement
-    before each (doses of a patient released up to `ahead_hours` before the window
-    were generated before she left); the changes are written in bulk.
+    The doses that can be absent are read with the patient's last movement before
+    each (doses of a patient released up to `ahead_hours` before the window were
+    generated before she left); the changes are written in bulk.
     `changed_since` (the job's watermark): only the doses whose mark may have
     changed since are read (_changed_since), not a week of court traffic."""
     if changed_since is None:
         branches = _may_be_away(since, since - timedelta(hours=ahead_hours), now)
     else:
         branches = _changed_since(changed_since, since, now, ahead_hours)
-    rows = session.execute(
-        select(ScheduledDose.id, ScheduledDose.status, DoseMark.cause, DoseMark.custody_event_id,
-               _last_movement().label("event_id"))
-        .outerjoin(DoseMark, DoseMark.dose_id == ScheduledDose.id)
-        .where(ScheduledDose.status.in_(UNRECORDED), ScheduledDose.due_at <= now,
-               ScheduledDose.due_at >= since, or_(*branches))).all()
+    query = (select(ScheduledDose.id, ScheduledDose.status, DoseMark.cause,
+                    DoseMark.custody_event_id, _last_movement().label("event_id"))
+             .outerjoin(DoseMark, DoseMark.dose_id == ScheduledDose.id)
+             .where(ScheduledDose.status.in_(UNRECORDED), ScheduledDose.due_at <= now,
+                    ScheduledDose.due_at >= since))
+    if changed_since is not None and session.get_bind().dialect.name == "postgresql":
+        # A query per branch, each by its own index, merged by dose: given the OR,
+        # PostgreSQL read the week's unrecorded doses (90 ms a routine run, 15 ms so).
+        # SQLite reads an OR branch by branch itself, faster than separate queries.
+        rows = list({row.id: row for branch in branches
+                     for row in session.execute(query.where(branch))}.values())
+    else:
+        rows = session.execute(query.where(or_(*branches))).all()
     event_ids = {r.event_id for r in rows if r.event_id is not None}
     types = {}
     for chunk in _chunks(event_ids):
