@@ -224,6 +224,17 @@ def test_the_morning_round_recomputes_only_patients_near_an_episode(w, monkeypat
     assert full_recompute(at(10, 6, 15)) == NOTHING
 
 
+def each_ends_where_a_full_pass_does(steps, full_pass):
+    """Each (instant, change): the change made 5 minutes before, a routine sweep at the
+    instant, and then `full_pass(instant)` must change nothing."""
+    for instant, change in steps:
+        clock.set_now(instant - 5 * MIN)
+        change()
+        db.session.commit()
+        sweep(instant)
+        assert full_pass(instant) == 0, instant
+
+
 def full_mark_absent(now):
     """How many doses a full pass of mark-absent at `now` changes (none, if the
     routine runs, reading only what changed since the last, kept up)."""
@@ -257,12 +268,7 @@ def test_routine_mark_absent_ends_where_a_full_pass_does(w):
         (at(11, 8, 30), lambda: event(art, "release", clock.now(), release_from="facility")),
         (at(11, 20, 0), lambda: None),                 # her doses generated ahead fell due
     ]
-    for instant, change in changes:
-        clock.set_now(instant - 5 * MIN)
-        change()
-        db.session.commit()
-        sweep(instant)
-        assert full_mark_absent(instant) == 0, instant
+    each_ends_where_a_full_pass_does(changes, full_mark_absent)
     assert dose(art_order, 10).status == "absent" and dose(meth_order, 10).status == "absent"
     tb = db.session.scalars(select(ScheduledDose).where(
         ScheduledDose.patient_id == meth.id, ScheduledDose.order_id != meth_order.id)).all()
@@ -301,12 +307,7 @@ def test_routine_generation_makes_what_a_full_pass_would(w):
         (at(11, 20, 0), lambda: None),                           # her dose of the 13th not made
         (at(11, 20, 15), lambda: admit(newcomer, at=at(11, 20))),   # back: it is made now
     ]
-    for instant, change in steps:
-        clock.set_now(instant - 5 * MIN)
-        change()
-        db.session.commit()
-        sweep(instant)
-        assert full_generation(instant) == 0, instant
+    each_ends_where_a_full_pass_does(steps, full_generation)
     tb = db.session.scalars(select(ScheduledDose).where(
         ScheduledDose.patient_id == meth.id, ScheduledDose.order_id != meth_order.id)).all()
     assert min(d.due_at for d in tb) == at(5, 19, 30) and max(d.due_at for d in tb) > at(12, 7)
