@@ -169,10 +169,6 @@ def ward_rows(facility: Facility, ward_id: int | None, day: date, *,
     return rows
 
 
-
-
-
-@lru_cache(maxsize=2)
 def log_ward_read(actor, facility: Facility, ward_code: str | None, day: date, *,
                   round_code: str | None, doses: int, now, via: str) -> None:
     """The access log's entry for a ward's medication list (the pill pass page, or the
@@ -184,6 +180,7 @@ def log_ward_read(actor, facility: Facility, ward_code: str | None, day: date, *
                          "round": round_code or None, "doses": doses})
 
 
+@lru_cache(maxsize=2)
 def _rounds_query(by_ward: bool):
     query = select(ScheduledDose.due_at).distinct().where(
         ScheduledDose.facility_id == bindparam("facility_id"),

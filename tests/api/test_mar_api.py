@@ -6,9 +6,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from prisoncare import clock
 from prisoncare.extensions import db
-from prisoncare.models import AuditEntry
+from prisoncare.models import AuditEntry, Facility, StaffUser
 from prisoncare.models.medication import DoseAdministration
+from prisoncare.services import pill_pass
 from tests.conftest import NOW
 from tests.factories import ApiClient, admit, make_patient
 
@@ -284,3 +286,16 @@ def test_reading_a_ward_mar_is_in_the_access_log(app, as_user, patient_id, order
             AuditEntry.action == "mar.ward_read")).one()
         assert entry.detail == {"via": "api", "ward": "A", "date": "2026-03-10", "round": "08:00",
                                 "doses": 1}
+
+
+def test_the_same_ward_read_twice_at_one_instant_is_logged_twice(app, world):
+    """Every read is its own entry, even with the same reader, list and instant."""
+    with app.app_context():
+        nurse = db.session.scalars(select(StaffUser).where(StaffUser.username == "nurse.a")).one()
+        facility = db.session.scalars(select(Facility).where(Facility.code == "FAC-A")).one()
+        for _ in range(2):
+            pill_pass.log_ward_read(nurse, facility, "A", NOW.date(), round_code=None, doses=3,
+                                    now=clock.now(), via="api")
+        db.session.commit()
+        assert len(db.session.scalars(select(AuditEntry).where(
+            AuditEntry.action == "mar.ward_read")).all()) == 2
