@@ -10,11 +10,16 @@ episodes are matched to computed ones by overlap, so an episode keeps its id (an
 its alerts) when a late entry moves its first day.
 
 Incremental: a run recomputes those pairs only for the patients whose record
-changed since the previous run's watermark (`sweep_watermark`); the first run,
-or `full=True`, recomputes them all. Both end in the same state: a pair nothing
-changed for would be recomputed to what is stored. What it writes carries the
-number of its run (`updated_run`), so the alert jobs after it do not read again
-next time what they have already seen.
+changed since the previous run's watermark (`sweep_watermark`); at a new local
+day the episodes going on of the others grow by their length alone
+(`episode_growth`); the first run, or `full=True`, recomputes them all. Both end
+in the same state: a pair nothing changed for would be recomputed to what is
+stored. What it writes carries the number of its run (`updated_run`), so the
+alert jobs after it do not read again next time what they have already seen.
+
+An intake gap (community treatment not continued) opens only after an admission
+of the last `intake_lookback_days`, but once recorded it is kept, and grows, for
+as long as it lasts.
 
 A released patient's episodes stop at her release: an episode going on then is
 closed on the release day (or the day after a release from court, counted as
@@ -31,7 +36,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import delete, func, insert, or_, select
+from sqlalchemy import bindparam, delete, func, insert, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..models.facilities import Facility
@@ -44,6 +49,7 @@ from ..rules import interruptions as rules
 from ..rules.schedule import local_day
 from . import sweep_watermark
 from .dose_marks import _chunks
+from .episode_growth import grow_ongoing, write_grown
 
 LOST = ("refused", "held", "not_available", "absent", "missed")
 CONTINUED = ("ost", "art")
@@ -99,16 +105,29 @@ def _candidates_of(session, window_start, programmes, now, intake_days, patient_
             .group_by(InterruptionEpisode.patient_id, InterruptionEpisode.programme),
             InterruptionEpisode.patient_id)):
         add(pid, prog, first)
-    for pid, prog, admitted_at, last_dose_at, tz, admitted_to in session.execute(only(
-            select(CommunityMedication.patient_id, CommunityMedication.programme,
-                   CustodyEpisode.admitted_at, CommunityMedication.last_dose_at, Facility.timezone,
-                   CustodyEpisode.facility_id)
-            .join(CustodyEpisode, CommunityMedication.episode_id == CustodyEpisode.id)
-            .join(Facility, CustodyEpisode.facility_id == Facility.id)
-            .where(CustodyEpisode.released_at.is_(None),
-                   CustodyEpisode.admitted_at >= now - timedelta(days=intake_days),
-                   CommunityMedication.programme.in_([p for p in CONTINUED if p in programmes]))
-            .order_by(CommunityMedication.id), CommunityMedication.patient_id)):
+    intakes = (select(CommunityMedication.patient_id, CommunityMedication.programme,
+                      CustodyEpisode.admitted_at, CommunityMedication.last_dose_at,
+                      Facility.timezone, CustodyEpisode.facility_id)
+               .join(CustodyEpisode, CommunityMedication.episode_id == CustodyEpisode.id)
+               .join(Facility, CustodyEpisode.facility_id == Facility.id)
+               .where(CustodyEpisode.released_at.is_(None),
+                      CommunityMedication.programme.in_([p for p in CONTINUED if p in programmes]))
+               .order_by(CommunityMedication.id))
+    # An intake gap opens only after a recent admission, but one already recorded is
+    # kept however long it lasts: a month without her methadone must stay on record.
+    gaps = set(session.execute(only(
+        select(InterruptionEpisode.patient_id, InterruptionEpisode.programme).where(
+            InterruptionEpisode.cause == "intake_gap",
+            or_(InterruptionEpisode.end_on.is_(None), InterruptionEpisode.end_on >= window_start)),
+        InterruptionEpisode.patient_id)).all())
+    rows = session.execute(only(intakes.where(
+        CustodyEpisode.admitted_at >= now - timedelta(days=intake_days)),
+        CommunityMedication.patient_id)).all()
+    for chunk in _chunks(sorted({pid for pid, _prog in gaps})):
+        rows += [r for r in session.execute(intakes.where(
+            CommunityMedication.patient_id.in_(chunk),
+            CustodyEpisode.admitted_at < now - timedelta(days=intake_days))) if tuple(r[:2]) in gaps]
+    for pid, prog, admitted_at, last_dose_at, tz, admitted_to in rows:
         due_on = intake_due_on(admitted_at, last_dose_at, tz)
         add(pid, prog, due_on, due_on, admitted_to)
     return pairs
@@ -244,53 +263,62 @@ def _overlaps(a: dict, b: InterruptionEpisode, today: date) -> bool:
 JOB = "interruptions"
 
 
-def _to_recompute(session, now, window_start, programmes, intake_days, full) -> dict:
-    """Every candidate pair (first run, `full`, or a clock gone backwards), or the
-    candidate pairs of the patients whose record changed since the watermark."""
+def _to_recompute(session, now, window_start, programmes, intake_days, full):
+    """(pairs, grown): every candidate pair (first run, `full`, or a clock gone
+    backwards), or the candidate pairs of the patients whose record changed since
+    the watermark; and, at a new local day, the episodes going on that only grow
+    (episode id -> its length through today)."""
     mark = sweep_watermark.read(session, JOB)
     if full or mark is None or mark.done_at > now:
-        return _candidates(session, window_start, programmes, now, intake_days)
+        return _candidates(session, window_start, programmes, now, intake_days), {}
     changed, new_day = sweep_watermark.changed_patients(session, mark, now,
                                                         given_near_episodes_only=True)
+    grown = {}
     if new_day:
         changed.update(p.patient_id for p in _candidates_of(
             session, window_start, programmes, now, intake_days, None, only_intake=True).values())
+        grown = grow_ongoing(session, mark, now, programmes, changed)
     if not changed:
-        return {}
-    return _candidates(session, window_start, programmes, now, intake_days, changed)
+        return {}, grown
+    return _candidates(session, window_start, programmes, now, intake_days, changed), grown
 
 
 def recompute_episodes(session, now, *, recompute_days: int, intake_lookback_days: int,
                        programmes, full: bool = False, max_days: int | None = None) -> dict:
     """Open, extend, close (and remove, when the record no longer shows them) the
     episodes; returns counts of what changed. Only the patients whose record
-    changed since the last run are recomputed (see sweep_watermark), unless `full`
-    (or on the first run): the result is the same either way. With `max_days`, after
-    a downtime the window reaches `recompute_days` before the last completed run
-    (at most `max_days` back), so an episode that began unseen gets its first day."""
+    changed since the last run are recomputed (see sweep_watermark), and at a new
+    local day the episodes going on of the others grow by their length alone,
+    unless `full` (or on the first run): the result is the same either way. With
+    `max_days`, after a downtime the window reaches `recompute_days` before the last
+    completed run (at most `max_days` back), so an episode that began unseen gets
+    its first day."""
     recompute = timedelta(days=recompute_days)
     window_start = (now - recompute if max_days is None else sweep_watermark.catch_up_start(
         session, JOB, now, recompute, max_days)).date()
-    pairs = _to_recompute(session, now, window_start, tuple(programmes),
-                          intake_lookback_days, full)
-    counts = {"opened": 0, "updated": 0, "closed": 0, "removed": 0}
+    pairs, grown = _to_recompute(session, now, window_start, tuple(programmes),
+                                 intake_lookback_days, full)
+    counts = {"opened": 0, "updated": len(grown), "closed": 0, "removed": 0}
     sweep_watermark.set_watermark(session, JOB, now)
     run = sweep_watermark.current_run(session)   # stamped on what it writes
+    write_grown(session, grown, now, run)
     if not pairs:
         session.flush()
         return counts
     patient_ids = {p.patient_id for p in pairs.values()}
     facts = _patients(session, patient_ids)
     doses = _doses(session, pairs, window_start)
-    stored: dict[tuple, list[InterruptionEpisode]] = defaultdict(list)
+    stored: dict[tuple, list] = defaultdict(list)
     for chunk in _chunks(patient_ids):
-        for ep in session.scalars(select(InterruptionEpisode).where(
-                InterruptionEpisode.patient_id.in_(chunk))):
+        for ep in session.execute(select(InterruptionEpisode.id, InterruptionEpisode.patient_id,
+                                         InterruptionEpisode.programme,
+                                         *[getattr(InterruptionEpisode, f) for f in FIELDS])
+                                  .where(InterruptionEpisode.patient_id.in_(chunk))):
             pair = pairs.get((ep.patient_id, ep.programme))
             if pair is not None and (ep.end_on is None or ep.end_on >= pair.from_day):
                 stored[(ep.patient_id, ep.programme)].append(ep)
     far = date.max
-    stale, opened = [], []
+    stale, opened, changes = [], [], []
     for key, pair in pairs.items():
         computed = _compute(pair, doses.get(key, []), facts[pair.patient_id], now)
         unmatched = sorted(stored.get(key, []), key=lambda e: e.start_on)
@@ -306,15 +334,15 @@ def recompute_episodes(session, now, *, recompute_days: int, intake_lookback_day
                     counts["closed"] += 1
                 else:
                     counts["updated"] += 1
-                for f in FIELDS:
-                    setattr(match, f, values[f])
-                match.updated_at, match.updated_run = now, run
+                changes.append(dict(values, episode_id=match.id, updated_at=now, updated_run=run))
         stale.extend(e.id for e in unmatched)
     for chunk in _chunks(stale):
         session.execute(delete(InterruptionEpisode).where(InterruptionEpisode.id.in_(chunk))
                         .execution_options(synchronize_session=False))
     counts["removed"] = len(stale)
-    session.flush()   # the changes first: a new episode may start where a changed one did
+    if changes:   # the changes first: a new episode may start where a changed one did
+        table = InterruptionEpisode.__table__
+        session.execute(table.update().where(table.c.id == bindparam("episode_id")), changes)
     if opened:
         session.execute(insert(InterruptionEpisode), opened)
     counts["opened"] = len(opened)

@@ -13,15 +13,18 @@ the data:
   `scheduled_dose.status_at`;
 * custody movements entered (a transfer moves her episodes to the new facility;
   a release closes them): `custody_event.recorded_at`;
-* orders prescribed or discontinued (the drug of her last dose names the OST
-  family): `medication_order.created_at`, `discontinued_at`;
+* orders prescribed or discontinued, or starting between the watermark and a
+  week ahead (the drug of her latest dose, generated ahead, names the OST
+  family): `medication_order.created_at`, `discontinued_at`, `start_at`;
 * community treatment recorded at admission (an intake gap):
   `community_medication.recorded_at`;
 * and, when the local day has changed in some facility since the watermark, the
-  patients with an episode still going on (its length counts through today) or
-  ended on the watermark's day or later (a release from court counts the day
-  after it: her episode, cut at "today", grows by that day), and those with an
-  intake gap that may have begun.
+  patients with an episode ended on the watermark's day or later (a release from
+  court counts the day after it: her episode, cut at "today", grows by that day),
+  and those with an intake gap that may have begun. An episode still going on
+  grows by the day too (its length counts through today): the interruptions job
+  lengthens those with nothing else to reread in one update, and recomputes the
+  others (`episode_growth`).
 
 Doses generated ahead have status `due`, which counts as nothing in an episode,
 so generation changes no episode and is not watched. Each source is read by an
@@ -69,7 +72,7 @@ import hashlib
 import logging
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, delete, func, or_, select
 
@@ -83,6 +86,9 @@ from ..rules.schedule import local_day
 # A record stamped (clock.now() in its request) before the watermark but committed
 # after the job read the data is still seen by the next run.
 LATE_COMMIT_MARGIN = timedelta(minutes=5)
+# An order starting up to this far ahead: the doses generated ahead of it may be the
+# latest of her record already (the drug of her latest dose names her OST family).
+ORDERS_AHEAD = timedelta(days=7)
 _RUN = "sweep_job_run"   # session.info key: the number of the job run under way
 log = logging.getLogger(__name__)
 
@@ -168,8 +174,9 @@ def changed_patients(session, mark: Watermark, now: datetime, *,
     """Patients whose doses, custody movements, orders or community treatment
     changed since the watermark `mark` (less the margin; the sweep's own marks that
     run had seen excepted), and whether the local day has changed since in some
-    facility (the caller then adds the patients whose result depends on the day:
-    with an episode going on, or an intake pending).
+    facility (then also those with an episode ended since the watermark's day; the
+    caller adds the patients whose result depends on the day: with an episode going
+    on, or an intake pending).
 
     `given_near_episodes_only` (the interruption episodes): a dose recorded `given`
     counts only for a patient with an episode going on or ending on or after the day
@@ -198,18 +205,23 @@ def changed_patients(session, mark: Watermark, now: datetime, *,
     out.update(session.scalars(select(CustodyEvent.patient_id)
                                .where(CustodyEvent.recorded_at >= since)))
     out.update(session.scalars(select(MedicationOrder.patient_id).where(
-        or_(MedicationOrder.created_at >= since, MedicationOrder.discontinued_at >= since))))
+        or_(MedicationOrder.created_at >= since, MedicationOrder.discontinued_at >= since,
+            MedicationOrder.start_at.between(since, now + ORDERS_AHEAD)))))
     out.update(session.scalars(select(CommunityMedication.patient_id)
                                .where(CommunityMedication.recorded_at >= since)))
     zones = set(session.scalars(select(Facility.timezone).distinct()))
     new_day = any(local_day(mark.done_at, tz) != local_day(now, tz) for tz in zones)
     if new_day:
-        # Going on, or ending on the watermark's day or later: an episode is cut at
-        # "today", and the day after a release from court still counts (without supply).
-        first = min((local_day(mark.done_at, tz) for tz in zones), default=mark.done_at.date())
+        # Ending on the watermark's day or later: the day after a release from court
+        # still counts (without supply). Those going on are the caller's: most only grow.
         out.update(session.scalars(select(InterruptionEpisode.patient_id).where(
-            or_(InterruptionEpisode.end_on.is_(None), InterruptionEpisode.end_on >= first))))
+            InterruptionEpisode.end_on >= first_day(mark, zones))))
     return out, new_day
+
+
+def first_day(mark: Watermark, zones) -> date:
+    """The earliest local day the watermark fell on in any of `zones`."""
+    return min((local_day(mark.done_at, tz) for tz in zones), default=mark.done_at.date())
 
 
 # -- the jobs that raise alerts (evaluate-rules, srh-alerts) ------------------------------
