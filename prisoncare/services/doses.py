@@ -10,7 +10,7 @@ idempotent: (order, due instant) is unique and only missing rows are inserted
 
 Time zones: a dose is at the instants of the zone of the facility she was in
 when it was due. Generation uses the zone of her current facility, so it starts
-at her arrival in that zone (`_arrived_in_zone`: the first transfer in after her
+at her arrival in that zone (`_arrivals`: the first transfer in after her
 last movement in a facility of another zone) besides the order's start and her
 admission: the days before stay the previous zone's, never made again at the new
 zone's instants (they would be marked missed). On an arrival in another zone
@@ -52,24 +52,37 @@ def _insert(session):
     raise RuntimeError(f"unsupported database {dialect}")
 
 
-def _arrived_in_zone():
-    """When she arrived in the time zone of the facility she is in: the first
-    transfer in after her last movement of her open custody recorded in a facility
-    of another zone (in the episode's order, `seq`: the two may share an instant);
-    NULL when she has been in this zone since her admission. Correlated to the
-    query's CustodyEpisode (her open one) and Facility (hers), so evaluated only
-    for the rows the query returns, each by the (episode, seq) unique index of
-    custody_event (a handful of events per episode)."""
+def _arrivals(since: datetime):
+    """(episode_id, arrived) for the custody episodes with a transfer in since
+    `since`: `arrived` is when she arrived in the time zone of the facility she is
+    in, the first transfer in after her last movement of the episode recorded in a
+    facility of another zone (in the episode's order, `seq`: the two may share an
+    instant), NULL if she has been in this zone since her admission. An episode
+    without a transfer in since `since` has no row: an arrival before the window
+    cuts nothing from it. A derived table of a few rows (the transfers of the
+    window, by the (type, occurred_at) index, then each episode's events by its
+    (episode, seq) index), joined once: a run making a round's doses for every
+    patient does not probe her custody events for each."""
+    moved = (select(CustodyEvent.episode_id.label("episode_id"))
+             .where(CustodyEvent.type == "transfer_in", CustodyEvent.occurred_at >= since)
+             .distinct().subquery())
+    episode, patient, here = aliased(CustodyEpisode), aliased(Patient), aliased(Facility)
     elsewhere, there, arrival = aliased(CustodyEvent), aliased(Facility), aliased(CustodyEvent)
     left = (select(func.max(elsewhere.seq))
             .join(there, elsewhere.facility_id == there.id)
-            .where(elsewhere.episode_id == CustodyEpisode.id,
-                   elsewhere.type.not_in(PLANNED_EVENTS), there.timezone != Facility.timezone)
-            .correlate(CustodyEpisode, Facility).scalar_subquery())
-    return (select(func.min(arrival.occurred_at))
-            .where(arrival.episode_id == CustodyEpisode.id, arrival.type == "transfer_in",
-                   arrival.seq > left)
-            .correlate(CustodyEpisode, Facility).scalar_subquery())
+            .where(elsewhere.episode_id == moved.c.episode_id,
+                   elsewhere.type.not_in(PLANNED_EVENTS), there.timezone != here.timezone)
+            .correlate(moved, here).scalar_subquery())
+    first_in = (select(func.min(arrival.occurred_at))
+                .where(arrival.episode_id == moved.c.episode_id, arrival.type == "transfer_in",
+                       arrival.seq > left)
+                .correlate(moved, here).scalar_subquery())
+    return (select(moved.c.episode_id, first_in.label("arrived"))
+            .select_from(moved)
+            .join(episode, episode.id == moved.c.episode_id)
+            .join(patient, patient.id == episode.patient_id)
+            .join(here, here.id == patient.facility_id)
+            .subquery())
 
 
 def generate_doses(session, window_start: datetime, window_end: datetime, now: datetime, *,
@@ -77,7 +90,7 @@ def generate_doses(session, window_start: datetime, window_end: datetime, now: d
     """Create the missing doses due in [window_start, window_end) of every
     dose-based order (not keep-on-person) of patients in custody, in the time zone
     of the facility each patient is in, and only from her admission and from her
-    arrival in that zone on (_arrived_in_zone: before it she was in another zone,
+    arrival in that zone on (_arrivals: before it she was in another zone,
     whose instants her doses keep). Returns how many rows were inserted.
 
     Set-based and bounded by the window. The instants of a daily schedule in the
@@ -113,6 +126,7 @@ def generate_doses(session, window_start: datetime, window_end: datetime, now: d
     times_text = cast(MedicationOrder.times, Text)
     instants = _Instants(window_start, window_end)
     complete = []   # per daily schedule and zone: the orders whose doses are all there
+    arrivals = _arrivals(window_start)
     for times, tz in session.execute(
             select(times_text, Facility.timezone).distinct()
             .join(Patient, MedicationOrder.patient_id == Patient.id)
@@ -130,12 +144,13 @@ def generate_doses(session, window_start: datetime, window_end: datetime, now: d
         select(MedicationOrder.id, MedicationOrder.patient_id, MedicationOrder.times,
                MedicationOrder.every_days, MedicationOrder.start_at, MedicationOrder.end_at,
                Patient.facility_id, Patient.ward_id, Facility.timezone, CustodyEpisode.admitted_at,
-               _arrived_in_zone().label("arrived"), have.c.n, have.c.first, have.c.last)
+               arrivals.c.arrived, have.c.n, have.c.first, have.c.last)
         .join(Patient, MedicationOrder.patient_id == Patient.id)
         .join(Facility, Patient.facility_id == Facility.id)
         .join(CustodyEpisode, and_(CustodyEpisode.patient_id == Patient.id,
                                    CustodyEpisode.released_at.is_(None)))
         .outerjoin(have, have.c.order_id == MedicationOrder.id)
+        .outerjoin(arrivals, arrivals.c.episode_id == CustodyEpisode.id)
         .where(Patient.custody_status.in_(IN_CUSTODY),
                MedicationOrder.administration != "keep_on_person",
                MedicationOrder.start_at < window_end,
