@@ -7,21 +7,31 @@ the pill pass offers an explicit fallback when a ward-day has none (the ward
 views do not generate: that cost ~20 ms per page view). Generation is
 idempotent: (order, due instant) is unique and only missing rows are inserted
 (ON CONFLICT DO NOTHING, so two generators at once do not collide either).
+
+Time zones: a dose is at the instants of the zone of the facility she was in
+when it was due. Generation uses the zone of her current facility, so it starts
+at her arrival in that zone (`_arrivals`: the first transfer in after her
+last movement in a facility of another zone) besides the order's start and her
+admission: the days before stay the previous zone's, never made again at the new
+zone's instants (they would be marked missed). On an arrival in another zone
+the doses made ahead for the previous zone go, unless something records them,
+and hers are made at once from the arrival on (dose_arrivals.py, the custody
+hook that also moves her doses not yet due to the receiving ward).
 """
 import json
 from bisect import bisect_left, bisect_right
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Text, and_, cast, func, not_, or_, select, update
+from sqlalchemy import Text, and_, cast, func, not_, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
 from ..extensions import db
 from ..models.facilities import Facility
 from ..models.medication import DoseAdministration, MedicationOrder, ScheduledDose
 from ..models.patients import CustodyEpisode, CustodyEvent, Patient
 from ..rules import schedule as schedule_rules
-from .custody import on_custody_event
+from ..rules.custody_transitions import PLANNED_EVENTS
 
 # A patient has doses while her custody episode is open, also at court, in hospital
 # or in transfer (the scheduler marks those absent): the dose then still takes a
@@ -42,12 +52,46 @@ def _insert(session):
     raise RuntimeError(f"unsupported database {dialect}")
 
 
+def _arrivals(since: datetime):
+    """(episode_id, arrived) for the custody episodes with a transfer in since
+    `since`: `arrived` is when she arrived in the time zone of the facility she is
+    in, the first transfer in after her last movement of the episode recorded in a
+    facility of another zone (in the episode's order, `seq`: the two may share an
+    instant), NULL if she has been in this zone since her admission. An episode
+    without a transfer in since `since` has no row: an arrival before the window
+    cuts nothing from it. A derived table of a few rows (the transfers of the
+    window, by the (type, occurred_at) index, then each episode's events by its
+    (episode, seq) index), joined once: a run making a round's doses for every
+    patient does not probe her custody events for each."""
+    moved = (select(CustodyEvent.episode_id.label("episode_id"))
+             .where(CustodyEvent.type == "transfer_in", CustodyEvent.occurred_at >= since)
+             .distinct().subquery())
+    episode, patient, here = aliased(CustodyEpisode), aliased(Patient), aliased(Facility)
+    elsewhere, there, arrival = aliased(CustodyEvent), aliased(Facility), aliased(CustodyEvent)
+    left = (select(func.max(elsewhere.seq))
+            .join(there, elsewhere.facility_id == there.id)
+            .where(elsewhere.episode_id == moved.c.episode_id,
+                   elsewhere.type.not_in(PLANNED_EVENTS), there.timezone != here.timezone)
+            .correlate(moved, here).scalar_subquery())
+    first_in = (select(func.min(arrival.occurred_at))
+                .where(arrival.episode_id == moved.c.episode_id, arrival.type == "transfer_in",
+                       arrival.seq > left)
+                .correlate(moved, here).scalar_subquery())
+    return (select(moved.c.episode_id, first_in.label("arrived"))
+            .select_from(moved)
+            .join(episode, episode.id == moved.c.episode_id)
+            .join(patient, patient.id == episode.patient_id)
+            .join(here, here.id == patient.facility_id)
+            .subquery())
+
+
 def generate_doses(session, window_start: datetime, window_end: datetime, now: datetime, *,
                    facility_id: int | None = None, patient_ids=None) -> int:
     """Create the missing doses due in [window_start, window_end) of every
     dose-based order (not keep-on-person) of patients in custody, in the time zone
-    of the facility each patient is in, and only from her admission on. Returns
-    how many rows were inserted.
+    of the facility each patient is in, and only from her admission and from her
+    arrival in that zone on (_arrivals: before it she was in another zone,
+    whose instants her doses keep). Returns how many rows were inserted.
 
     Set-based and bounded by the window. The instants of a daily schedule in the
     window are computed once per (times, time zone); one query then reads only the
@@ -57,8 +101,9 @@ def generate_doses(session, window_start: datetime, window_end: datetime, now: d
     list is cut to its bounds; an order's doses are all at its schedule's
     instants (a schedule never changes: a change is a new version), so when they
     match the list from its first to its last, only the instants after the last
-    are missing; otherwise (a hole in the past week, doses of an earlier custody)
-    its doses in the window are read and compared instant by instant. One insert."""
+    are missing; otherwise (a hole in the past week, doses of an earlier custody,
+    the previous zone's before her arrival) its doses in the window are read and
+    compared instant by instant. One insert."""
     have = (select(ScheduledDose.order_id.label("order_id"), func.count().label("n"),
                    func.min(ScheduledDose.due_at).label("first"),
                    func.max(ScheduledDose.due_at).label("last"))
@@ -81,6 +126,7 @@ def generate_doses(session, window_start: datetime, window_end: datetime, now: d
     times_text = cast(MedicationOrder.times, Text)
     instants = _Instants(window_start, window_end)
     complete = []   # per daily schedule and zone: the orders whose doses are all there
+    arrivals = _arrivals(window_start)
     for times, tz in session.execute(
             select(times_text, Facility.timezone).distinct()
             .join(Patient, MedicationOrder.patient_id == Patient.id)
@@ -98,12 +144,13 @@ def generate_doses(session, window_start: datetime, window_end: datetime, now: d
         select(MedicationOrder.id, MedicationOrder.patient_id, MedicationOrder.times,
                MedicationOrder.every_days, MedicationOrder.start_at, MedicationOrder.end_at,
                Patient.facility_id, Patient.ward_id, Facility.timezone, CustodyEpisode.admitted_at,
-               have.c.n, have.c.first, have.c.last)
+               arrivals.c.arrived, have.c.n, have.c.first, have.c.last)
         .join(Patient, MedicationOrder.patient_id == Patient.id)
         .join(Facility, Patient.facility_id == Facility.id)
         .join(CustodyEpisode, and_(CustodyEpisode.patient_id == Patient.id,
                                    CustodyEpisode.released_at.is_(None)))
         .outerjoin(have, have.c.order_id == MedicationOrder.id)
+        .outerjoin(arrivals, arrivals.c.episode_id == CustodyEpisode.id)
         .where(Patient.custody_status.in_(IN_CUSTODY),
                MedicationOrder.administration != "keep_on_person",
                MedicationOrder.start_at < window_end,
@@ -117,6 +164,8 @@ def generate_doses(session, window_start: datetime, window_end: datetime, now: d
     for row in rows:
         start = max(row.start_at, row.admitted_at)
         due = instants.of(row.times, row.every_days, start, row.end_at, row.timezone)
+        if row.arrived is not None and due and due[0] < row.arrived:
+            due = due[bisect_left(due, row.arrived):]   # the previous zone's days
         n, first, last = row.n or 0, row.first, row.last
         if n == 0:
             plan.append((row, due))
@@ -150,7 +199,8 @@ def generate_since(session, mark, window_start: datetime, window_end: datetime,
     since that end, for every order (a short window, read from the due-instant
     index), and any instant of the window for a patient whose orders or custody
     changed since (a backdated order, an admission, a transfer to another time
-    zone), read by her doses' index. Returns how many rows were inserted."""
+    zone: from her arrival on, as generate_doses), read by her doses' index.
+    Returns how many rows were inserted."""
     made = generate_doses(session, max(window_start, mark.since + ahead), window_end, now)
     changed = set(session.scalars(select(MedicationOrder.patient_id).where(
         or_(MedicationOrder.created_at >= mark.since,
@@ -194,21 +244,6 @@ class _Instants:
 def _chunks(items, size=2000):
     for i in range(0, len(items), size):
         yield items[i:i + size]
-
-
-@on_custody_event
-def _follow_the_patient(actor, patient, event, *, now):
-    """Doses not yet due move with her when she arrives (transfer in, new ward):
-    the receiving ward's MAR shows them, and her given doses stay where given."""
-    if event.type not in ("transfer_in", "admission") or patient.facility_id is None:
-        return
-    db.session.flush()
-    db.session.execute(
-        update(ScheduledDose).where(ScheduledDose.patient_id == patient.id,
-                                    ScheduledDose.status == "due",
-                                    ScheduledDose.due_at >= event.occurred_at)
-        .values(facility_id=patient.facility_id, ward_id=patient.ward_id)
-        .execution_options(synchronize_session=False))
 
 
 def _with_everything(query):
@@ -277,3 +312,6 @@ def where_absent(patient: Patient) -> str | None:
 
 def default_range(today: date) -> tuple[date, date]:
     return today - timedelta(days=6), today
+
+
+from . import dose_arrivals  # noqa: E402,F401  (registers the custody hook; it uses generate_doses)

@@ -246,7 +246,12 @@ def _ost_history(family_of, patient_ids, first_day: date, first_target: date,
 def given_counts(doses) -> dict[tuple[int, date], int]:
     """(order lineage, local day) -> live `given` records, for the days of `doses`
     (ScheduledDose or GuardDose). Counted over the whole lineage, so a new version
-    or a transfer does not reset it."""
+    or a transfer does not reset it. A dose's local day is that of the zone it was
+    scheduled in (doses.py: before her arrival in another zone, the previous zone's),
+    i.e. which day's dose it is, not the receiving zone's reading of its instant:
+    after a transfer west the receiving ward's dose of the day she was dosed on
+    before leaving (hours later) is refused; after a transfer east her first dose
+    there falls on a later local day and is not."""
     doses = [guard_dose(d) for d in doses]
     if not doses:
         return {}

@@ -216,10 +216,13 @@ def test_the_day_travels_with_her_to_another_time_zone(w):
     make_facility("FAC-L", timezone="Europe/London", wards=("L1",))
     patient = admitted()
     orders.create_order(staff("clinician.a"), patient, ost(start_at=NOW - timedelta(hours=8)), now=NOW)
-    give(dose_on(10), administered_at=None)              # 08:00 Kyiv
-    custody.record_event(SYSTEM, patient, {"type": "transfer_out", "occurred_at": NOW,
+    give(dose_on(10))                                    # 08:00 Kyiv (06:00 UTC)
+    # In London by 07:30 there: its 08:00 on the 10th (08:00 UTC) is hers, the same day.
+    custody.record_event(SYSTEM, patient, {"type": "transfer_out",
+                                           "occurred_at": NOW - timedelta(hours=3, minutes=30),
                                            "to_facility": "FAC-L"}, now=NOW)
-    custody.record_event(SYSTEM, patient, {"type": "transfer_in", "occurred_at": NOW,
+    custody.record_event(SYSTEM, patient, {"type": "transfer_in",
+                                           "occurred_at": NOW - timedelta(hours=2, minutes=30),
                                            "facility": "FAC-L", "ward": "L1"}, now=NOW)
     # Her next local day in London starts at 00:00 UTC on the 11th; generate the 10th there.
     from prisoncare.services.doses import generate_doses
