@@ -73,7 +73,8 @@ def doses_lost(session, rules, now, lookback, changed_since=None):
     """A dose lost to court, transfer or hospital: one alert per custody event, the
     message naming its first dose. `changed_since` (the sweep's watermark, a
     sweep_watermark.Watermark): only the patients with a dose marked absent since
-    are read (an event's alert is raised once, so nothing else can raise one)."""
+    are read (an event's alert is raised once, so nothing else can raise one), and
+    those it re-derives in full."""
     query = (select(ScheduledDose.patient_id, ScheduledDose.facility_id,
                     MedicationOrder.programme, DoseMark.cause, DoseMark.custody_event_id,
                     CustodyEvent.type, func.min(ScheduledDose.due_at))
@@ -96,6 +97,10 @@ def doses_lost(session, rules, now, lookback, changed_since=None):
             if status == "absent"}
         rows = [row for chunk in _chunks(marked)
                 for row in session.execute(query.where(ScheduledDose.patient_id.in_(chunk)))]
+        rechecked = changed_since.rechecked(ScheduledDose.patient_id)
+        if rechecked is not None:
+            rows += [row for row in session.execute(query.where(rechecked))
+                     if row.patient_id not in marked]
     stamp = LocalStamp(session)
     for pid, fac_id, prog, cause, event_id, event_type, due_at in rows:
         for hit in ar.evaluate_custody_dose_loss(prog, cause, rules):

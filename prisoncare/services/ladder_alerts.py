@@ -101,7 +101,8 @@ EPISODE_COLUMNS = (InterruptionEpisode.id, InterruptionEpisode.patient_id,
 
 def _episodes(session, window_start, since):
     """The episodes of the window (as rows, not ORM objects): all of them for a full
-    pass (`since` None), else those whose rungs may have changed since `since`."""
+    pass (`since` None), else those whose rungs may have changed since `since`, and
+    those of the patients it re-derives in full (`since.recheck`)."""
     recent = or_(InterruptionEpisode.end_on.is_(None), InterruptionEpisode.end_on >= window_start)
     if since is None:
         return session.execute(select(*EPISODE_COLUMNS).where(recent)).all()
@@ -112,6 +113,10 @@ def _episodes(session, window_start, since):
         for chunk in _chunks(ids):
             rows.update((r.id, r) for r in session.execute(
                 select(*EPISODE_COLUMNS).where(recent, column.in_(chunk))))
+    rechecked = since.rechecked(InterruptionEpisode.patient_id)
+    if rechecked is not None:
+        rows.update((r.id, r) for r in session.execute(
+            select(*EPISODE_COLUMNS).where(recent, rechecked)))
     return list(rows.values())
 
 

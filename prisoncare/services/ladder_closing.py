@@ -18,7 +18,8 @@ close only when its episode ends (by the dose given again, or at her release) or
 when she is released; so the open alerts of the patients whose episodes changed
 since the watermark (the interruptions job stamps them), of those whose pregnancy or
 TB phase changed (a rung raised now for an episode ended earlier), and of those with
-a release recorded since. The daily full pass is the same computation over all.
+a release recorded since. The full pass, and the slice of the patients each run
+re-derives in full (sweep_watermark's safety net), are the same computation.
 
 On transfer, the open alerts of the treatment rules follow her: their facility becomes
 the one she is in now, as her orders and her doses still due do, so the receiving unit
@@ -118,7 +119,8 @@ def _releases(session, patient_ids, now, zones) -> dict[int, list[tuple]]:
 
 def _may_close(session, codes, since) -> list:
     """(dedup key, rule, facility) of the open alerts of `codes` that may have closed
-    since the watermark `since` (all of them when None): see the module's docstring."""
+    since the watermark `since` (all of them when None), and those of the patients
+    it re-derives in full: see the module's docstring."""
     query = select(Alert.dedup_key, Alert.rule_code, Alert.facility_id).where(
         Alert.rule_code.in_(codes), Alert.status.in_(OPEN))
     if since is None:
@@ -133,6 +135,10 @@ def _may_close(session, codes, since) -> list:
     rows = []
     for chunk in _chunks(sorted(patient_ids)):
         rows += session.execute(query.where(Alert.patient_id.in_(chunk))).all()
+    rechecked = since.rechecked(Alert.patient_id)
+    if rechecked is not None:
+        seen = {key for key, _code, _facility in rows}
+        rows += [r for r in session.execute(query.where(rechecked)) if r.dedup_key not in seen]
     return rows
 
 

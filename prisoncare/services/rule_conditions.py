@@ -112,23 +112,26 @@ def missed_in_window(session, rules, now, lookback: timedelta, changed_since=Non
     """ART-02: at least `min_missed` doses not taken within `window_days`; one alert
     per run of such doses. `changed_since` (the sweep's watermark, a
     sweep_watermark.Watermark): only the patients whose doses not taken in the
-    window changed since then are read."""
+    window changed since then are read, and those it re-derives in full."""
     mine = _of_kind(rules, "missed_in_window")
     if not mine:
         return [], {}
     widest = max(r.params["window_days"] for r in mine)
     since = now - lookback - timedelta(days=widest)
     programmes = {r.programme for r in mine}
-    if changed_since is not None:
-        patient_ids = _window_changed(session, changed_since, since, now)
+    # A dose not taken is a lost day, so it lies in an interruption episode: a full
+    # pass reads only the patients with one in the window, by the (patient, day) index.
+    with_episode = (select(InterruptionEpisode.patient_id).distinct()
+                    .where(InterruptionEpisode.programme.in_(programmes),
+                           or_(InterruptionEpisode.end_on.is_(None),
+                               InterruptionEpisode.end_on >= since.date())))
+    if changed_since is None:
+        patient_ids = list(session.scalars(with_episode))
     else:
-        # A dose not taken is a lost day, so it lies in an interruption episode: only
-        # the patients with one in the window are read, by the (patient, day) index.
-        patient_ids = list(session.scalars(
-            select(InterruptionEpisode.patient_id).distinct()
-            .where(InterruptionEpisode.programme.in_(programmes),
-                   or_(InterruptionEpisode.end_on.is_(None),
-                       InterruptionEpisode.end_on >= since.date()))))
+        patient_ids = _window_changed(session, changed_since, since, now)
+        rechecked = changed_since.rechecked(InterruptionEpisode.patient_id)
+        if rechecked is not None:
+            patient_ids = sorted({*patient_ids, *session.scalars(with_episode.where(rechecked))})
     rows = []
     for n in range(0, len(patient_ids), 2000):
         rows += session.execute(

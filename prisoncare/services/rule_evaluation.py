@@ -71,7 +71,9 @@ def evaluate_rules(session, now, rules: ar.RuleSet, settings: dict, since=None,
 
 def evaluate_rules_job(session, now, rules: ar.RuleSet, settings: dict) -> dict:
     """The evaluate-rules job: incremental from its watermark (a full pass on its first
-    run, daily, and when the rules or settings change), the watermark written in the
+    run, after a day without one, and when the rules or settings change), each run
+    re-deriving in full the slice of patients of the quarters of an hour begun since
+    (sweep_watermark's safety net: everyone once a day), the watermark written in the
     same transaction. After a downtime the look-back at events reaches back from the
     run that last completed (capped by catch_up_max_days), so an event early in the
     outage is still seen."""
