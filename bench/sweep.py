@@ -21,9 +21,10 @@ clock frozen, on the copy:
    changed a great deal (the report shows it apart), the others are the steady state;
 3. the day boundaries: the rest of the day recorded in bulk, a catch-up sweep at 23:50
    local, a few PMS events, and the **first sweep of the new local day** (00:05 in
-   Kyiv: srh-alerts makes a full pass, the interruptions job rereads every episode
-   going on); the same at 23:50 / 00:05 UTC for the **first sweep of the new UTC day**
-   (evaluate-rules makes its daily full pass);
+   Kyiv: srh-alerts makes a full pass, every episode going on grows by a day); the
+   same at 23:50 / 00:05 UTC for the **first sweep of the new UTC day** (until
+   26 November evaluate-rules made its daily full pass there; it now re-derives a
+   slice of the patients in every run);
 4. the nurses' records up to 15 minutes before the day-ahead sweep, in bulk, and a
    catch-up sweep then ...
 5. ... the day-ahead sweep: the first instant whose generation window reaches the

@@ -57,9 +57,9 @@ def report(results):
         lambda r: "{:.2f}-{:.2f} s".format(min(x["cpu_s"] for x in r["routine"]),
                                            max(x["cpu_s"] for x in r["routine"])))
     for name, what in (("local_day", "first sweep of a new local (Kyiv) day, 00:05 (srh-alerts "
-                                     "full pass; interruptions: every episode going on)"),
-                       ("utc_day", "first sweep of a new UTC day, 02:05 Kyiv (evaluate-rules "
-                                   "full pass)")):
+                                     "full pass; every episode going on grows by a day)"),
+                       ("utc_day", "first sweep of a new UTC day, 02:05 Kyiv (evaluate-rules' "
+                                   "full pass until 26 Nov; now a slice of patients each run)")):
         row(what, f"< {TARGETS['routine']:.0f} s",
             lambda r, n=name: f"{r['boundary'][n]['sweep']['total_s']:.2f} s "
                               f"(CPU {r['boundary'][n]['sweep']['cpu_s']:.2f} s)")
