@@ -225,11 +225,11 @@ def changed_patients(session, mark: Watermark, now: datetime, *,
         # Ending on the watermark's day or later: the day after a release from court
         # still counts (without supply). Those going on are the caller's: most only grow.
         out.update(session.scalars(select(InterruptionEpisode.patient_id).where(
-            InterruptionEpisode.end_on >= first_day(mark, zones))))
+            InterruptionEpisode.end_on >= _first_day(mark, zones))))
     return out, new_day
 
 
-def first_day(mark: Watermark, zones) -> date:
+def _first_day(mark: Watermark, zones) -> date:
     """The earliest local day the watermark fell on in any of `zones`."""
     return min((local_day(mark.done_at, tz) for tz in zones), default=mark.done_at.date())
 
