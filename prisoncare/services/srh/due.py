@@ -1,6 +1,8 @@
 """The facts behind SRH due dates, read set-based (a fixed handful of queries for
-any number of women: one facility's worklist or the national sweep), and the
-items and alert conditions rules.srh_due derives from them."""
+any number of women: one facility's worklist or the national sweep) and as rows
+(`Woman`, and the columns the derivation uses: no ORM objects, whose loading was a
+third of the national full pass), and the items and alert conditions rules.srh_due
+derives from them."""
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
