@@ -16,7 +16,7 @@ from prisoncare.rules.srh import prophylaxis_due_at
 from prisoncare.services import orders, srh, srh_care
 from prisoncare.services.srh import alerts as srh_alerts
 from prisoncare.services import administration as mar
-from tests.factories import SYSTEM, admit, build_world, make_patient
+from tests.factories import SYSTEM, admit, build_world, make_facility, make_patient
 
 from .test_sweep_helpers import (alerts, at, court_day, dose, event, give, on_methadone, snapshot,
                                  staff, sweep)
@@ -189,3 +189,48 @@ def test_a_refusal_voided_or_a_late_entry_over_a_mark_is_seen_by_a_routine_run(w
     sweep(at(5, 19, 45), ALERT_JOBS)
     assert not full_pass_changes(at(5, 19, 45))
     assert len([a for a in alerts(patient) if a.rule_code == "ART-02"]) == 3
+
+
+def test_srh_alerts_follow_each_facility_s_local_day_through_a_transfer_between_time_zones(w):
+    """Women in Kyiv (UTC+3 from 29 March) and Tokyo (UTC+9): the first screening
+    offered within 30 days of 1 March turns overdue at each facility's own midnight
+    after the 31st; a woman transferred from Kyiv to Tokyo (pregnant, her baby with
+    her) follows Tokyo's; every routine run ends where a full pass does."""
+    make_facility("FAC-T", population="women", timezone="Asia/Tokyo")
+    kyiv, moved = (make_patient(n, born=date(1980, 5, 1)) for n in ("K-1", "M-1"))
+    tokyo = make_patient("T-1", facility="FAC-T", born=date(1980, 5, 1))
+    for woman, facility in ((kyiv, "FAC-A"), (moved, "FAC-A"), (tokyo, "FAC-T")):
+        admit(woman, facility=facility, at=at(1, 9))
+    db.session.commit()
+    clock.set_now(at(30, 9))
+    srh.record_pregnancy(SYSTEM, moved, {"dating_method": "lmp", "lmp_on": date(2025, 12, 20)},
+                         now=clock.now())
+    srh_care.record_child(SYSTEM, moved, {"name": "Baby M", "born_at": at(20, 4)}, now=clock.now())
+    db.session.commit()
+    sweep(at(30, 10), ALERT_JOBS)
+
+    def overdue_screening():
+        return {a.patient_id: a.facility_id for a in db.session.scalars(
+            select(Alert).where(Alert.rule_code == "SRH-CX", Alert.status == "open"))}
+
+    steps = [
+        (at(30, 12, 5), lambda: event(moved, "transfer_out", at(30, 12), to_facility="FAC-T")),
+        (at(30, 18, 5), lambda: event(moved, "transfer_in", at(30, 18), facility="FAC-T", ward="A")),
+        (at(31, 14, 50), lambda: None),      # 23:50 in Tokyo: nobody overdue yet
+        (at(31, 15, 5), lambda: None),       # 00:05 on 1 April in Tokyo, 18:05 in Kyiv
+        (at(31, 21, 5), lambda: None),       # 00:05 on 1 April in Kyiv
+    ]
+    seen = []
+    for instant, change in steps:
+        clock.set_now(instant - 5 * MIN)
+        change()
+        db.session.commit()
+        sweep(instant, ALERT_JOBS)
+        assert not full_pass_changes(instant), instant
+        seen.append(overdue_screening())
+    fac_a, fac_t = kyiv.facility_id, tokyo.facility_id
+    assert fac_a != fac_t and moved.facility_id == fac_t
+    assert seen[2] == {}
+    assert seen[3] == {tokyo.id: fac_t, moved.id: fac_t}
+    assert seen[4] == {tokyo.id: fac_t, moved.id: fac_t, kyiv.id: fac_a}
+

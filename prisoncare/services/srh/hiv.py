@@ -11,17 +11,21 @@ from ...models.srh import PreventiveCare
 
 
 def living_with_hiv_ids(patient_ids, now) -> set[int]:
-    from .due import _chunks
+    """Those of `patient_ids` known to live with HIV: three queries per 2,000 ids."""
+    from .due import _chunks, ids_in
+    queries = (
+        select(MedicationOrder.patient_id).where(ids_in(MedicationOrder.patient_id),
+                                                 MedicationOrder.programme == "art",
+                                                 MedicationOrder.start_at <= now),
+        select(CommunityMedication.patient_id).where(ids_in(CommunityMedication.patient_id),
+                                                     CommunityMedication.programme == "art"),
+        select(PreventiveCare.patient_id).where(ids_in(PreventiveCare.patient_id),
+                                                PreventiveCare.kind == "viral_load",
+                                                PreventiveCare.recorded_at <= now))
     out = set()
     for chunk in _chunks(set(patient_ids)):
-        out.update(db.session.scalars(select(MedicationOrder.patient_id).where(
-            MedicationOrder.patient_id.in_(chunk), MedicationOrder.programme == "art",
-            MedicationOrder.start_at <= now)))
-        out.update(db.session.scalars(select(CommunityMedication.patient_id).where(
-            CommunityMedication.patient_id.in_(chunk), CommunityMedication.programme == "art")))
-        out.update(db.session.scalars(select(PreventiveCare.patient_id).where(
-            PreventiveCare.patient_id.in_(chunk), PreventiveCare.kind == "viral_load",
-            PreventiveCare.recorded_at <= now)))
+        for query in queries:
+            out.update(db.session.scalars(query, {"ids": chunk}))
     return out
 
 

@@ -25,7 +25,7 @@ def _row(patient, item: due.DueItem, now, gestations) -> dict:
     late_days = (today - local_today(patient, item.overdue_at)).days + 1 \
         if item.status == "overdue" else 0
     return {"patient": {"id": patient.id, "prison_number": patient.prison_number,
-                        "name": patient.name, "ward": patient.ward.code if patient.ward else None,
+                        "name": patient.name, "ward": patient.ward_code,
                         "gestation": gestations.get(patient.id)},
             "kind": item.kind, "label": KIND_LABELS[item.kind], "name": item.name,
             "status": item.status, "due_on": iso(item.due_on), "overdue_at": iso(item.overdue_at),
