@@ -186,8 +186,9 @@ def generate_doses(session, window_start: datetime, window_end: datetime, now: d
                 status="due")
            for row, dues in plan for due in dues]
     if new:
-        # Core insert: UtcDateTime still converts the instants.
-        session.execute(_insert(session), new)
+        # UtcDateTime still converts the instants; render_nulls: one batch (a row
+        # without a ward would otherwise start a new one)
+        session.execute(_insert(session).execution_options(render_nulls=True), new)
     return len(new)
 
 

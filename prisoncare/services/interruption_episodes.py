@@ -343,8 +343,8 @@ def recompute_episodes(session, now, *, recompute_days: int, intake_lookback_day
     if changes:   # the changes first: a new episode may start where a changed one did
         table = InterruptionEpisode.__table__
         session.execute(table.update().where(table.c.id == bindparam("episode_id")), changes)
-    if opened:
-        session.execute(insert(InterruptionEpisode), opened)
+    if opened:   # render_nulls: one batch (rows with a None would each start a new one)
+        session.execute(insert(InterruptionEpisode).execution_options(render_nulls=True), opened)
     counts["opened"] = len(opened)
     return counts
 
