@@ -18,6 +18,7 @@ from typing import Callable, Iterable
 
 from sqlalchemy import and_, func, or_, select
 
+from ..db_types import in_list
 from ..models import Alert, CustodyEpisode, Patient
 from ..models.intake import ChecklistAnswer, ChecklistInstance
 from ..models.interruptions import DoseMark, InterruptionEpisode
@@ -96,9 +97,11 @@ def _window_changed(session, mark, since, now) -> list[int]:
     out = {pid for _id, pid, status in changed if status not in TAKEN_OR_HELD}
     recorded = {dose_id: pid for dose_id, pid, status in changed
                 if status in TAKEN_OR_HELD and pid not in out}
-    for chunk in _chunks(recorded):   # the marks by their dose (unique index), no join
-        out.update(recorded[dose_id] for dose_id in session.scalars(
-            select(DoseMark.dose_id).where(DoseMark.dose_id.in_(chunk))))
+    # the marks by their dose (unique index), no join; the ids bound as one parameter
+    marked = select(DoseMark.dose_id).where(
+        in_list(DoseMark.dose_id, "ids", session.get_bind().dialect.name))
+    for chunk in _chunks(recorded):
+        out.update(recorded[dose_id] for dose_id in session.scalars(marked, {"ids": chunk}))
     out.update(session.scalars(select(DoseAdministration.patient_id).where(
         DoseAdministration.voided_at >= changed_since)))
     out.update(session.scalars(select(ScheduledDose.patient_id).where(
