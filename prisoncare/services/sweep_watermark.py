@@ -76,7 +76,6 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, delete, func, or_, select
 
-from ..db_types import in_list
 from ..models.facilities import Facility
 from ..models.intake import CommunityMedication
 from ..models.interruptions import InterruptionEpisode, SweepWatermark
@@ -208,12 +207,11 @@ def changed_patients(session, mark: Watermark, now: datetime, *,
         if given:   # the patients among them with an episode near: by key, in chunks
             first = min(day for _pid, status, day in rows if status == "given")
             ids = sorted(given)
-            near = select(InterruptionEpisode.patient_id).where(
-                in_list(InterruptionEpisode.patient_id, "ids", session.get_bind().dialect.name),
-                or_(InterruptionEpisode.end_on.is_(None),
-                    InterruptionEpisode.end_on >= first - timedelta(days=1)))
             for i in range(0, len(ids), 2000):
-                out.update(session.scalars(near, {"ids": ids[i:i + 2000]}))
+                out.update(session.scalars(select(InterruptionEpisode.patient_id).where(
+                    InterruptionEpisode.patient_id.in_(ids[i:i + 2000]),
+                    or_(InterruptionEpisode.end_on.is_(None),
+                        InterruptionEpisode.end_on >= first - timedelta(days=1)))))
     out.update(session.scalars(select(CustodyEvent.patient_id)
                                .where(CustodyEvent.recorded_at >= since)))
     out.update(session.scalars(select(MedicationOrder.patient_id).where(
