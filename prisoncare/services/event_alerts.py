@@ -97,10 +97,8 @@ def doses_lost(session, rules, now, lookback, changed_since=None):
             if status == "absent"}
         rows = [row for chunk in _chunks(marked)
                 for row in session.execute(query.where(ScheduledDose.patient_id.in_(chunk)))]
-        rechecked = changed_since.rechecked(ScheduledDose.patient_id)
-        if rechecked is not None:
-            rows += [row for row in session.execute(query.where(rechecked))
-                     if row.patient_id not in marked]
+        rows += [row for row in _rechecked(session, query, changed_since, now - lookback)
+                 if row.patient_id not in marked]
     stamp = LocalStamp(session)
     for pid, fac_id, prog, cause, event_id, event_type, due_at in rows:
         for hit in ar.evaluate_custody_dose_loss(prog, cause, rules):
@@ -108,6 +106,22 @@ def doses_lost(session, rules, now, lookback, changed_since=None):
                        f"she was {WHERE[cause]}.")
             yield AlertDraft(rule_spec(hit.rule, message), pid, fac_id,
                              f"{hit.rule_id}:event:{event_id}", event_type, event_id)
+
+
+def _rechecked(session, query, mark, since):
+    """The rows of the patients this run re-derives in full (the safety net's slice).
+    PostgreSQL filters the window's absent doses by the slice (8-11 ms at national
+    scale); SQLite then walked far more of them (190 ms on a year of history), so it
+    reads the slice's patients first, then their doses by the (patient, local day)
+    index (15 ms)."""
+    if not mark.recheck:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        return session.execute(query.where(mark.rechecked(ScheduledDose.patient_id))).all()
+    ids = list(session.scalars(select(Patient.id).where(mark.rechecked(Patient.id))))
+    first_day = since.date() - timedelta(days=1)   # a local day is within a day of UTC's
+    return [row for chunk in _chunks(ids) for row in session.execute(
+        query.where(ScheduledDose.patient_id.in_(chunk), ScheduledDose.local_date >= first_day))]
 
 
 def _active_at(at):
