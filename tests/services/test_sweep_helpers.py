@@ -40,6 +40,20 @@ def on_methadone(number="S-1", first_day=8, admitted=None, drug="Methadone oral 
     return patient, order
 
 
+def on_community_methadone(number="S-2", day=9):
+    """Admitted at 06:00 Kyiv on `day` March with community methadone (80 mg, her own
+    report) and no order yet."""
+    from prisoncare.services import community_medication
+    patient = make_patient(number)
+    clock.set_now(at(day, 4))
+    admit(patient, at=at(day, 4))
+    community_medication.record_community_medication(staff("nurse.a"), patient, {
+        "programme": "ost", "drug": "Methadone", "dose": 80, "unit": "mg",
+        "source": "patient_report"}, now=at(day, 4))
+    db.session.commit()
+    return patient
+
+
 def dose(order, day) -> ScheduledDose:
     """The order's dose on `day` March (generated if the sweep has not yet)."""
     from prisoncare.services.doses import generate_doses

@@ -9,10 +9,11 @@ import pytest
 from prisoncare import clock
 from prisoncare.extensions import db
 from prisoncare.services import administration as mar
-from prisoncare.services import community_medication, orders
-from tests.factories import admit, build_world, make_patient
+from prisoncare.services import orders
+from tests.factories import build_world
 
-from .test_sweep_helpers import alerts, at, dose, episodes, give, on_methadone, staff, sweep
+from .test_sweep_helpers import (alerts, at, dose, episodes, give, on_community_methadone,
+                                 on_methadone, staff, sweep)
 from .test_sweep_incremental import (NOTHING, each_ends_where_a_full_pass_does,
                                      full_recompute)
 
@@ -68,13 +69,7 @@ def test_a_hold_recorded_ahead_counts_on_its_day_when_it_comes(w):
 
 
 def test_community_methadone_never_continued_stays_on_record_past_the_intake_look_back(w):
-    patient = make_patient("S-2")
-    clock.set_now(at(9, 4))
-    admit(patient, at=at(9, 4))
-    community_medication.record_community_medication(staff("nurse.a"), patient, {
-        "programme": "ost", "drug": "Methadone", "dose": 80, "unit": "mg",
-        "source": "patient_report"}, now=at(9, 4))
-    db.session.commit()
+    patient = on_community_methadone()
     sweep(at(9, 20))
     for days in (26, 27, 28, 29, 30):            # past the 28 days admissions are looked back
         sweep(at(9, 21, 45) + days * DAY)        # 23:45 in Kyiv

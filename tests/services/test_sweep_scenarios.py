@@ -8,11 +8,10 @@ from prisoncare import clock
 from prisoncare.extensions import db
 from prisoncare.models.interruptions import DoseMark
 from prisoncare.services import administration as mar
-from prisoncare.services import community_medication
 from tests.factories import build_world
 
-from .test_sweep_helpers import (alerts, at, court_day, dose, episodes, event, give, on_methadone,
-                            staff, sweep)
+from .test_sweep_helpers import (alerts, at, court_day, dose, episodes, event, give,
+                                 on_community_methadone, on_methadone, staff, sweep)
 
 
 @pytest.fixture
@@ -96,14 +95,7 @@ def test_released_from_court_on_methadone_is_critical(w):
 
 
 def test_community_methadone_not_continued_within_24_hours(w):
-    from tests.factories import admit, make_patient
-    patient = make_patient("S-2")
-    clock.set_now(at(9, 4))
-    admit(patient, at=at(9, 4))
-    community_medication.record_community_medication(staff("nurse.a"), patient, {
-        "programme": "ost", "drug": "Methadone", "dose": 80, "unit": "mg",
-        "source": "patient_report"}, now=at(9, 4))
-    db.session.commit()
+    patient = on_community_methadone()
     sweep(at(9, 20))
     assert [a.rule_code for a in alerts(patient) if a.rule_code.startswith("OST-E")] == []
     sweep(at(10, 5))
