@@ -126,20 +126,22 @@ def generate_doses(session, window_start: datetime, window_end: datetime, now: d
     times_text = cast(MedicationOrder.times, Text)
     instants = _Instants(window_start, window_end)
     complete = []   # per daily schedule and zone: the orders whose doses are all there
+    due_here = []   # the daily schedules and zones with an instant in the window
     arrivals = _arrivals(window_start)
-    for times, tz in session.execute(
-            select(times_text, Facility.timezone).distinct()
-            .join(Patient, MedicationOrder.patient_id == Patient.id)
-            .join(Facility, Patient.facility_id == Facility.id)
-            .where(MedicationOrder.every_days == 1, MedicationOrder.start_at < window_end,
-                   *whose)):
+    # The daily schedules (times of day) and the time zones, each read on its own: a
+    # join of every order to her facility hashed all the patients (30-50 ms a run at
+    # national scale). A pair no order has adds a condition that matches nothing.
+    orders_of = (MedicationOrder.patient_id.in_(select(Patient.id).where(*whose)),) if whose else ()
+    daily = session.scalars(select(times_text).distinct().where(
+        MedicationOrder.every_days == 1, MedicationOrder.start_at < window_end, *orders_of)).all()
+    zones = session.scalars(select(Facility.timezone).distinct()).all()
+    for times, tz in ((times, tz) for times in daily for tz in zones):
         full = instants.of(json.loads(times), 1, window_start, None, tz)
         schedule = (times_text == times, Facility.timezone == tz, MedicationOrder.every_days == 1)
         if full:
+            due_here.append(and_(*schedule))
             complete.append(and_(*schedule, func.coalesce(have.c.n, 0) == len(full),
                                  have.c.first == full[0], have.c.last == full[-1]))
-        else:   # none due in the window (a short one): none lacking
-            complete.append(and_(*schedule, have.c.n.is_(None)))
     query = (
         select(MedicationOrder.id, MedicationOrder.patient_id, MedicationOrder.times,
                MedicationOrder.every_days, MedicationOrder.start_at, MedicationOrder.end_at,
@@ -155,6 +157,10 @@ def generate_doses(session, window_start: datetime, window_end: datetime, now: d
                MedicationOrder.administration != "keep_on_person",
                MedicationOrder.start_at < window_end,
                or_(MedicationOrder.end_at.is_(None), MedicationOrder.end_at > window_start)))
+    if len(due_here) < len(daily) * len(zones):
+        # A daily schedule with no instant in the window (most, in a routine run's
+        # quarter of an hour) has nothing to make there: not read.
+        query = query.where(or_(MedicationOrder.every_days != 1, *due_here))
     if complete:
         query = query.where(not_(or_(*complete)))
     rows = session.execute(query.where(*whose)).all()
