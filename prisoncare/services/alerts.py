@@ -12,6 +12,7 @@ from .. import audit
 from ..authz import CLINICAL_ROLES, visible_facility_ids
 from ..errors import Conflict, NotFound
 from ..extensions import db
+from ..db_types import in_strings
 from ..models import Alert
 from ..models.alerts import SEVERITIES
 from .custody_tasks import same_task, stands_for_its_task
@@ -284,9 +285,10 @@ def raised_keys(session, keys) -> set[str]:
     thousands of conditions already raised builds drafts only for the others."""
     keys = list(keys)
     out = set()
+    query = select(Alert.dedup_key).where(
+        in_strings(Alert.dedup_key, "keys", session.get_bind().dialect.name))
     for i in range(0, len(keys), 2000):
-        out.update(session.scalars(select(Alert.dedup_key).where(
-            Alert.dedup_key.in_(keys[i:i + 2000]))))
+        out.update(session.scalars(query, {"keys": keys[i:i + 2000]}))
     return out
 
 

@@ -4,7 +4,7 @@ pass's alert query six times slower on the national bench database)."""
 from sqlalchemy import select
 
 from prisoncare import create_app
-from prisoncare.db_types import in_list
+from prisoncare.db_types import in_list, in_strings
 from prisoncare.extensions import db
 from prisoncare.models.facilities import Facility
 from tests.factories import make_facility
@@ -45,3 +45,19 @@ def test_in_list_selects_exactly_the_listed_ids(app):
         assert db.session.scalars(query, {"ids": ids[:2]}).all() == ["L1", "L2"]
         assert db.session.scalars(query, {"ids": [ids[2], 10**9]}).all() == ["L3"]
         assert db.session.scalars(query, {"ids": []}).all() == []
+
+
+def test_in_strings_selects_exactly_the_listed_strings_whatever_their_characters(app):
+    # alert keys and facility codes are free text to the database: a quote, a
+    # backslash, a comma or a brace in one must neither break the array literal
+    # PostgreSQL gets nor match another string
+    codes = ['Q"1', "B\\2", "C,3", "{D4}", "NULL", "plain"]
+    with app.app_context():
+        for code in codes:
+            make_facility(code)
+        db.session.commit()
+        query = select(Facility.code).where(
+            in_strings(Facility.code, "codes", db.engine.dialect.name)).order_by(Facility.code)
+        assert db.session.scalars(query, {"codes": codes}).all() == sorted(codes)
+        assert db.session.scalars(query, {"codes": ['Q"1', "C", "3", "D4", "null"]}).all() == ['Q"1']
+        assert db.session.scalars(query, {"codes": []}).all() == []
