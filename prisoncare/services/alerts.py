@@ -12,6 +12,7 @@ from .. import audit
 from ..authz import CLINICAL_ROLES, visible_facility_ids
 from ..errors import Conflict, NotFound
 from ..extensions import db
+from ..db_bulk import insert_rows
 from ..db_types import in_strings
 from ..models import Alert
 from ..models.alerts import SEVERITIES
@@ -274,12 +275,6 @@ class AlertDraft:
     cause_event_id: int | None = None
 
 
-def _insert_ignoring_raised(session):
-    from sqlalchemy.dialects import postgresql, sqlite
-    module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    return module.insert(Alert).on_conflict_do_nothing(index_elements=["dedup_key"])
-
-
 def raised_keys(session, keys) -> set[str]:
     """Which of these dedup keys were ever raised (one query per 2,000): a caller with
     thousands of conditions already raised builds drafts only for the others."""
@@ -307,6 +302,5 @@ def raise_alerts(drafts, *, now, session=None) -> int:
                  escalation_level=0, cause_event_type=d.cause_event_type,
                  cause_event_id=d.cause_event_id)
             for d in by_key.values()]
-    if rows:
-        session.execute(_insert_ignoring_raised(session), rows)
+    insert_rows(session, Alert.__table__, rows, skip_conflicts_on=["dedup_key"])
     return len(rows)

@@ -23,9 +23,9 @@ from bisect import bisect_left, bisect_right
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import Text, and_, cast, func, not_, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased, joinedload
 
+from ..db_bulk import insert_rows
 from ..extensions import db
 from ..models.facilities import Facility
 from ..models.medication import DoseAdministration, MedicationOrder, ScheduledDose
@@ -39,17 +39,6 @@ from ..rules.custody_transitions import PLANNED_EVENTS
 IN_CUSTODY = ("in_custody", "out_at_court", "out_at_hospital", "in_transfer")
 ABSENT_WHERE = {"out_at_court": "at court", "out_at_hospital": "in hospital",
                 "in_transfer": "in transfer", "released": "released"}
-
-
-def _insert(session):
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return postgresql.insert(ScheduledDose).on_conflict_do_nothing(
-            index_elements=["order_id", "due_at"])
-    if dialect == "sqlite":
-        return sqlite.insert(ScheduledDose).on_conflict_do_nothing(
-            index_elements=["order_id", "due_at"])
-    raise RuntimeError(f"unsupported database {dialect}")
 
 
 def _arrivals(since: datetime):
@@ -191,10 +180,8 @@ def generate_doses(session, window_start: datetime, window_end: datetime, now: d
                 ward_id=row.ward_id, due_at=due, local_date=instants.day(due, row.timezone),
                 status="due")
            for row, dues in plan for due in dues]
-    if new:
-        # UtcDateTime still converts the instants; render_nulls: one batch (a row
-        # without a ward would otherwise start a new one)
-        session.execute(_insert(session).execution_options(render_nulls=True), new)
+    # a dose another run made meanwhile is skipped (the unique order and instant)
+    insert_rows(session, ScheduledDose.__table__, new, skip_conflicts_on=["order_id", "due_at"])
     return len(new)
 
 

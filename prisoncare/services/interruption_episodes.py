@@ -36,9 +36,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import bindparam, delete, func, insert, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from ..db_bulk import insert_rows, update_rows
 from ..models.facilities import Facility
 from ..models.intake import CommunityMedication
 from ..models.interruptions import DoseMark, InterruptionEpisode
@@ -334,17 +335,15 @@ def recompute_episodes(session, now, *, recompute_days: int, intake_lookback_day
                     counts["closed"] += 1
                 else:
                     counts["updated"] += 1
-                changes.append(dict(values, episode_id=match.id, updated_at=now, updated_run=run))
+                changes.append(dict(values, id=match.id, updated_at=now, updated_run=run))
         stale.extend(e.id for e in unmatched)
     for chunk in _chunks(stale):
         session.execute(delete(InterruptionEpisode).where(InterruptionEpisode.id.in_(chunk))
                         .execution_options(synchronize_session=False))
     counts["removed"] = len(stale)
-    if changes:   # the changes first: a new episode may start where a changed one did
-        table = InterruptionEpisode.__table__
-        session.execute(table.update().where(table.c.id == bindparam("episode_id")), changes)
-    if opened:   # render_nulls: one batch (rows with a None would each start a new one)
-        session.execute(insert(InterruptionEpisode).execution_options(render_nulls=True), opened)
+    # the changes first: a new episode may start where a changed one did
+    update_rows(session, InterruptionEpisode.__table__, changes)
+    insert_rows(session, InterruptionEpisode.__table__, opened)
     counts["opened"] = len(opened)
     return counts
 
