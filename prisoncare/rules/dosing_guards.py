@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 
 from prisoncare.rules.review_thresholds import REVIEW_THRESHOLDS
@@ -28,6 +28,7 @@ __all__ = [
     "review_required",
     "review_threshold",
     "second_dose_same_day",
+    "streak_before",
 ]
 
 GIVEN = "given"
@@ -35,6 +36,7 @@ GIVEN = "given"
 OUTCOMES = frozenset({GIVEN, "refused", "held", "not_available", "absent", "missed"})
 #: Status of a dose not yet recorded; the day it belongs to is not over.
 PENDING = "due"
+_KNOWN = OUTCOMES | {PENDING}
 
 _WORD = re.compile(r"[^\W\d_]+")
 
@@ -145,6 +147,43 @@ def consecutive_days_without_given(
         if state == "missed":
             streak += 1
     return streak
+
+
+def streak_before(
+    day_statuses: Sequence[tuple[date, str]],
+    before: date,
+    *,
+    after: date | None = None,
+) -> tuple[int, date | None]:
+    """(streak, last given day): the guard's reading of a dose history, the same as
+    :func:`consecutive_days_without_given` as of the day before ``before`` (with
+    ``after``), over the days before ``before`` only, all of them over: a ``due``
+    dose on them counts as missed. ``day_statuses`` are (local day, status) pairs,
+    one per dose, in any order (read twice); the last given day is that of the latest ``given``
+    before ``before`` (None if none).
+
+    The guard reads hundreds of histories per page: this is one pass over the pairs,
+    without a list of outcomes per day or a sort. A streak is the number of distinct
+    days after the last given day (and after ``after``): the latest given day ends
+    the count, and every other day before it holds a dose, none given. Raises
+    ``ValueError`` for an unknown status on a day the count reads, as the rule does.
+    """
+    last_given = None
+    for day, status in day_statuses:
+        if status == GIVEN and day < before and (last_given is None or day > last_given):
+            last_given = day
+    # The count stops at the last given day (read: its outcomes are checked) or at
+    # `after` (not read), whichever is later.
+    ends_at_given = last_given is not None and (after is None or last_given > after)
+    stop = last_given if ends_at_given else after
+    counted = set()
+    for day, status in day_statuses:
+        if day < before and (stop is None or day > stop or (ends_at_given and day == stop)):
+            if status not in _KNOWN:
+                raise ValueError(f"unknown dose outcome(s): {[status]}")
+            if day != stop:
+                counted.add(day)
+    return len(counted), last_given
 
 
 # -- guards -------------------------------------------------------------------------

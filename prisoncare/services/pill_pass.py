@@ -56,18 +56,22 @@ class PassRow:
     gestation: str | None = None  # "pregnant 11+3", for nurses and clinicians only
 
 
-def _given_same_day(lineage_id):
-    """The double-dose guard's count, per row: `given` doses of the same order
+def _given_same_day():
+    """The double-dose guard's count, per row: `given` doses of the row's order
     lineage for the same patient on the same local day (a dose's status mirrors its
     live record; the patient-day index finds the few doses; a transfer or a new
-    order version does not reset it)."""
+    order version does not reset it), as guards.given_counts counts them for
+    recording. Correlated to the row's dose AND its order: correlated to the dose
+    only, the row's order was a table of the subquery's own, and the count was that
+    of every dose given to her that day (her ART given at 08:00 blocked her
+    methadone on the page), times the versions of its lineage."""
     other, other_order = aliased(ScheduledDose), aliased(MedicationOrder)
     return (select(func.count()).select_from(other)
             .join(other_order, other.order_id == other_order.id)
             .where(other.patient_id == ScheduledDose.patient_id,
                    other.local_date == ScheduledDose.local_date, other.status == "given",
-                   other_order.lineage_id == lineage_id)
-            .correlate(ScheduledDose).scalar_subquery())
+                   other_order.lineage_id == MedicationOrder.lineage_id)
+            .correlate(ScheduledDose, MedicationOrder).scalar_subquery())
 
 
 @lru_cache(maxsize=4)
@@ -93,7 +97,7 @@ def _rows_query(by_ward: bool, by_round: bool):
                DoseAdministration.administered_at, DoseAdministration.late,
                DoseAdministration.reason, recorder.username, witness.username,
                exists().where(PatientPhoto.patient_id == ScheduledDose.patient_id),
-               _given_same_day(MedicationOrder.lineage_id))
+               _given_same_day())
         .select_from(ScheduledDose)
         .join(Patient, ScheduledDose.patient_id == Patient.id)
         .join(MedicationOrder, ScheduledDose.order_id == MedicationOrder.id)
