@@ -14,16 +14,20 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from ..db_bulk import update_rows
 from ..extensions import db
 from ..models import AuditChainHead, AuditEntry
 
 GENESIS = "0" * 64
+CONTENT = ("id", "at", "user_id", "username", "action", "entity", "entity_id", "patient_id",
+           "remote_addr", "detail")   # what entry_digest reads
 GRACE = timedelta(minutes=5)
 BATCH = 5000
 
 
-def entry_digest(entry: AuditEntry, seq: int, prev_hash: str) -> str:
-    """SHA-256 of the entry's content, its place in the chain and the previous hash."""
+def entry_digest(entry, seq: int, prev_hash: str) -> str:
+    """SHA-256 of the entry's content, its place in the chain and the previous hash
+    (`entry`: an AuditEntry or a row of its columns)."""
     content = {
         "seq": seq, "prev": prev_hash, "id": entry.id,
         "at": entry.at.isoformat(), "user_id": entry.user_id, "username": entry.username,
@@ -46,14 +50,20 @@ def _head() -> AuditChainHead:
 def seal(*, now, grace: timedelta = GRACE, batch: int = BATCH) -> int:
     """Link the entries older than `grace` that are not in the chain yet."""
     head = _head()
-    entries = db.session.scalars(
-        select(AuditEntry).where(AuditEntry.chain_seq.is_(None), AuditEntry.at < now - grace)
+    # Read as rows and written in one statement (db_bulk): as ORM objects, flushed
+    # one UPDATE each, 5,000 entries (the records of a morning round) cost 0.3 s of
+    # the routine sweep on PostgreSQL.
+    entries = db.session.execute(
+        select(*[AuditEntry.__table__.c[name] for name in CONTENT])
+        .where(AuditEntry.chain_seq.is_(None), AuditEntry.at < now - grace)
         .order_by(AuditEntry.id).limit(batch)).all()
-    seq, last = head.last_seq, head.last_hash
+    seq, last, links = head.last_seq, head.last_hash, []
     for entry in entries:
         seq += 1
-        entry.chain_seq, entry.prev_hash = seq, last
-        entry.entry_hash = last = entry_digest(entry, seq, last)
+        digest = entry_digest(entry, seq, last)
+        links.append(dict(id=entry.id, chain_seq=seq, prev_hash=last, entry_hash=digest))
+        last = digest
+    update_rows(db.session, AuditEntry.__table__, links)
     if entries:
         head.last_seq, head.last_hash, head.sealed_at = seq, last, now
     return len(entries)
