@@ -15,28 +15,32 @@ from datetime import date, datetime
 from sqlalchemy import ARRAY, JSON, String, Text, bindparam, cast, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from .db_types import pg_array_literal
+
 CHUNK = 10_000
 
 
-def _text(value) -> str:
-    """One array element, quoted: PostgreSQL parses it as the column's type."""
+def _text(value) -> str | None:
+    """One value as the text PostgreSQL parses as the column's type."""
+    if value is None or isinstance(value, str):
+        return value
     if isinstance(value, datetime):
         if value.tzinfo is None:
             raise ValueError("naive datetime given to a UTC column")
-        value = value.isoformat()
-    elif isinstance(value, date):
-        value = value.isoformat()
-    elif isinstance(value, bool):
-        value = "true" if value else "false"
-    elif not isinstance(value, str):
-        value = str(value)
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def _literal(values, column) -> str:
-    as_json = isinstance(column.type, JSON)
-    return "{" + ",".join(
-        "NULL" if v is None else _text(json.dumps(v) if as_json else v) for v in values) + "}"
+    if isinstance(column.type, JSON):   # None as JSON null unless the type says SQL NULL
+        keep_null = column.type.none_as_null
+        return pg_array_literal([None if v is None and keep_null else json.dumps(v)
+                                 for v in values])
+    return pg_array_literal([_text(v) for v in values])
 
 
 def _array_of(column):

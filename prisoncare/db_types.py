@@ -59,18 +59,23 @@ def in_list(column, name: str, dialect: str):
     return column.in_(bindparam(name, expanding=True))
 
 
+def pg_array_literal(texts) -> str:
+    """A PostgreSQL array literal ('{"a","b",NULL}') of these strings, each quoted
+    (backslash and double quote escaped), None as NULL."""
+    return "{" + ",".join("NULL" if v is None else
+                          '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+                          for v in texts) + "}"
+
+
 class TextArrayText(TypeDecorator):
-    """A list of strings bound as one PostgreSQL array literal ('{"a","b"}'), each
-    element quoted (backslash and double quote escaped) and None as NULL, cast to
-    text[] in the SQL."""
+    """A list of strings bound as one PostgreSQL array literal (pg_array_literal),
+    cast to text[] in the SQL."""
 
     impl = Text
     cache_ok = True
 
     def process_bind_param(self, value, dialect):
-        return "{" + ",".join("NULL" if v is None else
-                              '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
-                              for v in value) + "}"
+        return pg_array_literal(value)
 
 
 def in_strings(column, name: str, dialect: str):

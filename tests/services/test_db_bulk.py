@@ -111,3 +111,18 @@ def test_a_string_too_long_for_its_column_is_never_cut(patient_id):
     else:
         insert_rows(db.session, EPISODE, [too_long])
         assert stored(patient_id) == [too_long]
+
+
+def test_a_json_none_is_stored_as_the_orm_stores_it(patient_id):
+    # JSON columns keep None as JSON null (SQLAlchemy's default), not SQL NULL
+    from prisoncare.models import AuditEntry
+    table = AuditEntry.__table__
+    at = datetime(2026, 3, 10, 6, 0, tzinfo=UTC)
+    db.session.add(AuditEntry(at=at, action="orm", detail=None))
+    insert_rows(db.session, table, [dict(at=at, action="bulk", detail=None),
+                                    dict(at=at, action="bulk-dict", detail={"k": 'v"1'})])
+    db.session.commit()
+    is_null = dict(db.session.execute(select(table.c.action, table.c.detail.is_(None))
+                                      .where(table.c.action.in_(["orm", "bulk"]))).all())
+    assert is_null["bulk"] == is_null["orm"]
+    assert db.session.scalar(select(table.c.detail).where(table.c.action == "bulk-dict")) == {"k": 'v"1'}
