@@ -11,9 +11,9 @@ from sqlalchemy.orm import selectinload
 from .. import audit
 from ..authz import CLINICAL_ROLES, visible_facility_ids
 from ..errors import Conflict, NotFound
-from ..extensions import db
 from ..db_bulk import insert_rows
 from ..db_types import in_strings
+from ..extensions import db
 from ..models import Alert
 from ..models.alerts import SEVERITIES
 from .custody_tasks import same_task, stands_for_its_task

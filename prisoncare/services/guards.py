@@ -80,9 +80,10 @@ def _history_statement(dialect: str):
 @lru_cache(maxsize=4)
 def _given_at_statement(one_day: bool, dialect: str):
     """The last given instant per patient and order (and day, unless all the targets
-    share one day; days before the last target day, the only ones read), with the order's drug when it is OST, for the patients whose
-    streak reached a threshold. Prepared on PostgreSQL (db_prepared): its generic
-    plan is the custom one (the patient-day index, each dose's live record)."""
+    share one day; days before the last target day, the only ones read), with the
+    order's drug when it is OST, for the patients whose streak reached a threshold.
+    Prepared on PostgreSQL (db_prepared): its generic plan is the custom one (the
+    patient-day index, each dose's live record)."""
     sd, da = ScheduledDose, DoseAdministration
     first, target = bindparam("first", type_=Date), bindparam("target", type_=Date)
     per_order = (select(sd.patient_id, sd.order_id,
