@@ -180,9 +180,9 @@ def test_a_transfer_to_another_time_zone_keeps_each_dose_in_the_zone_she_was_in(
     assert [(r["local_time"], r["status"], r["blocks"]) for r in rows] == [("08:00", "due", [])]
 
 
-def test_a_second_dose_on_the_same_local_day_there_is_refused_over_http(app, as_user, zones):
-    """West: dosed at 08:00 in Almaty, in Kyiv by 07:00 there: the Kyiv dose of the
-    same local day (3 hours later) is refused, the next day's is given."""
+def dosed_in_almaty_then_moved_west(app, as_user) -> int:
+    """Her methadone given at 08:00 in Almaty on the 10th (02:00 UTC), then a transfer
+    that has her in Kyiv by 07:00 there, before the Kyiv round of the same local day."""
     with app.app_context():
         clock.set_now(at(9, 0))
         pid, _ = on_methadone("FAC-K", first_day=9)
@@ -190,6 +190,13 @@ def test_a_second_dose_on_the_same_local_day_there_is_refused_over_http(app, as_
         give(pid, "FAC-K", 10)
         db.session.commit()
     transfer(as_user, pid, "FAC-K", "FAC-A", at(10, 3, 30), at(10, 5))
+    return pid
+
+
+def test_a_second_dose_on_the_same_local_day_there_is_refused_over_http(app, as_user, zones):
+    """West: dosed at 08:00 in Almaty, in Kyiv by 07:00 there: the Kyiv dose of the
+    same local day (3 hours later) is refused, the next day's is given."""
+    dosed_in_almaty_then_moved_west(app, as_user)
     clock.set_now(at(10, 6, 5))
     nurse = as_user("nurse.a")
     [today] = ward_mar(as_user, "FAC-A", 10)

@@ -16,10 +16,10 @@ from prisoncare.services import orders, pill_pass
 from prisoncare.services.guards import ALREADY_GIVEN_TODAY, already_given_today
 from tests.conftest import NOW
 from tests.web.helpers import get
+from tests.services.test_sweep_helpers import at, staff
+from tests.services.test_transfer_time_zones import dosed_in_almaty_then_moved_west
+from tests.services.test_transfer_time_zones import zones  # noqa: F401  (a fixture)
 from tests.web.test_mar_pages import on_methadone
-
-from tests.services.test_sweep_helpers import at, staff, sweep
-from tests.services.test_transfer_time_zones import give, transfer, zones  # noqa: F401  (fixture)
 
 TODAY = date(2026, 3, 10)
 ART = {"programme": "art", "drug": "TLD", "dose": 1, "unit": "tablet", "route": "oral",
@@ -62,14 +62,7 @@ def test_her_art_given_does_not_block_her_methadone(app, world, logged_in):
 
 def test_her_methadone_given_before_a_transfer_west_blocks_the_same_local_day(
         app, as_user, zones):
-    with app.app_context():
-        from tests.services.test_transfer_time_zones import on_methadone as in_zone
-        clock.set_now(at(9, 0))
-        pid, _ = in_zone("FAC-K", first_day=9)
-        sweep(at(10, 1))
-        give(pid, "FAC-K", 10)
-        db.session.commit()
-    transfer(as_user, pid, "FAC-K", "FAC-A", at(10, 3, 30), at(10, 5))
+    pid = dosed_in_almaty_then_moved_west(app, as_user)
     with app.app_context():
         clock.set_now(at(10, 6, 5))
         kyiv = db.session.scalar(select(Facility).where(Facility.code == "FAC-A"))
