@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .. import audit
+from .. import audit, db_prepared
 from ..extensions import db
 from ..models import ApiToken, StaffSession, StaffUser
 
@@ -78,7 +78,8 @@ def session_user(token: str, *, now, idle_minutes: int) -> StaffUser | None:
     # The user, her roles and facilities come in the same query (every request
     # passes here; a user has a few of each, so the joined rows stay few).
     row = db.session.scalars(select(StaffSession).options(*_with_user(StaffSession.user))
-                             .where(StaffSession.token_hash == digest(token))).unique().first()
+                             .where(StaffSession.token_hash == digest(token))
+                             .execution_options(**db_prepared.PREPARED)).unique().first()
     if row is None or row.ended_at is not None or row.user.is_disabled:
         return None
     if now - row.last_seen_at > timedelta(minutes=idle_minutes):

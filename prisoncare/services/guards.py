@@ -195,18 +195,22 @@ def review_blocked(doses, thresholds=None) -> set[int]:
             streaks[dose.id] = (history, dosing_guards.streak_before(history, dose.local_date)[0])
     reached = {d.patient_id for d, family in targets
                if streaks[d.id][1] >= table[family]["days"]}
-    # The two queries below run (on an empty set, cheaply) even when no streak reached
-    # its threshold, so the page's statement count does not depend on who is blocked.
-    # The last given instant only matters once a streak has reached its threshold:
-    # per patient, order and day (one row per order when all targets share a day).
+    # The last given instant only matters once a streak has reached its threshold and
+    # a review is on file (dosing_guards.review_required reads it only to tell whether
+    # the review came after it). It reads the long window, so it is asked only for
+    # those patients, per patient, order and day (one row per order when all targets
+    # share a day). Neither statement runs for nobody: the page's statement count
+    # stays bounded (it may drop by these two), whatever the number of patients.
+    reviews = (dict(_built_rows(_reviews_statement(_dialect()), {"patients": list(reached)}))
+               if reached else {})
     given_at: dict[tuple, list] = defaultdict(list)
     one_day = first_target == last_day
-    for pid, drug, day, at in _built_rows(_given_at_statement(one_day, _dialect()), {
-            "patients": list(reached), "first": first_day, "target": first_target,
-            "last": last_day}, prepare=True):
+    rows = (_built_rows(_given_at_statement(one_day, _dialect()), {
+        "patients": list(reviews), "first": first_day, "target": first_target,
+        "last": last_day}, prepare=True) if reviews else ())
+    for pid, drug, day, at in rows:
         if drug is not None and day is not None:
             given_at[(pid, family_of(drug))].append((day, at))
-    reviews = dict(_built_rows(_reviews_statement(_dialect()), {"patients": list(reached)}))
     blocked = set()
     for dose, family in targets:
         if dose.patient_id not in reached:

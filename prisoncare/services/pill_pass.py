@@ -199,7 +199,7 @@ def ward_rounds(facility: Facility, ward_id: int | None, day: date) -> list[str]
     tz = ZoneInfo(facility.timezone)
     return sorted({at.astimezone(tz).strftime("%H:%M") for at, in db_prepared.rows(
         _rounds_query(ward_id is not None),
-        {"facility_id": facility.id, "day": day, "ward_id": ward_id})})
+        {"facility_id": facility.id, "day": day, "ward_id": ward_id}, prepare=True)})
 
 
 def scheduler_gap(facility: Facility, ward_id: int | None) -> bool:
