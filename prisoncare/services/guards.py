@@ -170,23 +170,30 @@ def review_blocked(doses, thresholds=None) -> set[int]:
     first_day = first_target - timedelta(days=biggest * MAX_EVERY_DAYS + 1)
     last_day = max(d.local_date for d, _f in targets)
 
-    # First the last few days only (a daily schedule decides within `biggest` days):
-    # a streak that ends at a given dose, or reaches its threshold, inside them is
-    # decided; only the others (sparse schedules) read the long window below. A
-    # streak is read by the rule's one-pass form (dosing_guards.streak_before: the
-    # days before the dose, a past dose nobody recorded counting as missed, whether
-    # or not the scheduler has marked it yet).
-    short_first = first_target - timedelta(days=biggest + 2)
-    short = _ost_history(family_of, {d.patient_id for d, _f in targets}, short_first,
-                         first_target, last_day)
-    streaks, undecided = {}, []
-    for dose, family in targets:
-        history = short.get((dose.patient_id, family), ())
-        streak, last_given_day = dosing_guards.streak_before(history, dose.local_date)
-        if last_given_day is not None or streak >= table[family]["days"]:
-            streaks[dose.id] = (history, streak)
-        else:
-            undecided.append((dose, family))
+    # Read in widening windows, each only for the patients the narrower one left
+    # undecided: the day before the first target day (whoever was given a dose then
+    # is decided: her streak counts the days after her last given day; at a morning
+    # round that is nearly everyone), then the last few days (a daily schedule
+    # decides within `biggest` days), then the long window (sparse schedules). A
+    # streak that ends at a given dose, or reaches its threshold, inside a window is
+    # decided. A streak is read by the rule's one-pass form (dosing_guards.
+    # streak_before: the days before the dose, a past dose nobody recorded counting
+    # as missed, whether or not the scheduler has marked it yet).
+    streaks, undecided = {}, targets
+    for first in (first_target - timedelta(days=1), first_target - timedelta(days=biggest + 2)):
+        histories = _ost_history(family_of, {d.patient_id for d, _f in undecided}, first,
+                                 first_target, last_day)
+        still = []
+        for dose, family in undecided:
+            history = histories.get((dose.patient_id, family), ())
+            streak, last_given_day = dosing_guards.streak_before(history, dose.local_date)
+            if last_given_day is not None or streak >= table[family]["days"]:
+                streaks[dose.id] = (history, streak)
+            else:
+                still.append((dose, family))
+        undecided = still
+        if not undecided:
+            break
     if undecided:
         long = _ost_history(family_of, {d.patient_id for d, _f in undecided}, first_day,
                             first_target, last_day)
