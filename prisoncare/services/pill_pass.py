@@ -179,9 +179,9 @@ def log_ward_read(actor, facility: Facility, ward_code: str | None, day: date, *
     ward MAR in the API: `via`): which facility, ward, day and round, and how many
     doses it showed. One entry per read, as for the other worklists: the list names
     everyone on it, and the entry says which list was read."""
-    audit.record(actor, "mar.ward_read", entity="facility", entity_id=facility.id, at=now,
-                 detail={"via": via, "ward": ward_code, "date": day.isoformat(),
-                         "round": round_code or None, "doses": doses})
+    audit.record_read(actor, "mar.ward_read", entity="facility", entity_id=facility.id, at=now,
+                      detail={"via": via, "ward": ward_code, "date": day.isoformat(),
+                              "round": round_code or None, "doses": doses})
 
 
 @lru_cache(maxsize=2)
