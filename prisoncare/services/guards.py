@@ -206,8 +206,8 @@ def review_blocked(doses, thresholds=None) -> set[int]:
     # a review is on file (dosing_guards.review_required reads it only to tell whether
     # the review came after it). It reads the long window, so it is asked only for
     # those patients, per patient, order and day (one row per order when all targets
-    # share a day). Neither statement runs for nobody: the page's statement count
-    # stays bounded (it may drop by these two), whatever the number of patients.
+    # share a day). Neither runs when no patient needs it: a page has at most these
+    # two statements more, whatever the number of patients (bench/run.py counts them).
     reviews = (dict(_built_rows(_reviews_statement(_dialect()), {"patients": list(reached)}))
                if reached else {})
     given_at: dict[tuple, list] = defaultdict(list)

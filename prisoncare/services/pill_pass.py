@@ -5,7 +5,8 @@ A few queries whatever the number of patients: the rows (dose, patient, order,
 live record, who recorded and witnessed it, whether a photo is on file, and the
 double-dose guard's count as a correlated subquery), the round times of the day,
 and the OST review guard for the ward's OST doses at once (guards.review_blocked:
-three queries). Nothing is generated here: the scheduler makes doses 36 hours ahead
+one to five queries, by who needs the wider windows, the reviews and the last given
+instants). Nothing is generated here: the scheduler makes doses 36 hours ahead
 (jobs.py, generate-doses). A ward-day without any dose gets `scheduler_gap`,
 which the page shows as a banner with an explicit fallback (generate_day).
 """

@@ -1,8 +1,8 @@
 """The pill pass's hot statements as server-side prepared statements on PostgreSQL
 (prisoncare/db_prepared.py, issue 4 item 7): the page is the same with them and
-without them (PRISONCARE_PG_PREPARED_STATEMENTS=0), only the rows and two of the
-review guard's statements are prepared, and a rolled-back transaction (which drops them)
-does not break the next page."""
+without them (PRISONCARE_PG_PREPARED_STATEMENTS=0), only the session's user, the rows,
+the round times and the review guard's history and last given instants are prepared,
+and a rolled-back transaction (which drops them) does not break the next page."""
 import re
 
 from sqlalchemy import text
