@@ -27,6 +27,8 @@ from sqlalchemy import event
 from .extensions import db
 
 PREPARE = "prisoncare_prepare"   # the execution option that asks for a prepared statement
+# For an ORM select run every request (the session's user): .execution_options(**PREPARED)
+PREPARED = {PREPARE: True}
 
 
 def init_prepared(app) -> None:

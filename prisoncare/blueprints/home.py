@@ -14,7 +14,7 @@ bp = Blueprint("home", __name__)
 
 def current_place():
     """The facility and ward chosen with the switcher (kept in the session)."""
-    facilities = visible_facilities(current_user)
+    facilities = visible_facilities(current_user, with_wards=True)
     chosen = next((f for f in facilities if f.id == session.get("facility_id")), None)
     facility = chosen or (facilities[0] if facilities else None)
     ward = None

@@ -4,13 +4,14 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .. import audit
+from .. import audit, db_prepared
 from ..extensions import db
 from ..models import ApiToken, StaffSession, StaffUser
 
@@ -72,13 +73,23 @@ def authenticate(username: str, password: str, *, now, max_failures: int,
     return LoginResult("ok", user, token)
 
 
+@lru_cache(maxsize=1)
+def _session_statement():
+    """The session with its user, her roles and facilities in the same query (every
+    request passes here; a user has a few of each, so the joined rows stay few).
+    Built once (building it and its cache key cost about half a millisecond a
+    request) and prepared on PostgreSQL (planning its joins cost 0.4 ms; the generic
+    plan reads the token-hash index)."""
+    return (select(StaffSession).options(*_with_user(StaffSession.user))
+            .where(StaffSession.token_hash == bindparam("token_hash"))
+            .execution_options(**db_prepared.PREPARED))
+
+
 def session_user(token: str, *, now, idle_minutes: int) -> StaffUser | None:
     """The user of a live session, touching its last-seen time; None when the
     session ended, idled out or its user was disabled."""
-    # The user, her roles and facilities come in the same query (every request
-    # passes here; a user has a few of each, so the joined rows stay few).
-    row = db.session.scalars(select(StaffSession).options(*_with_user(StaffSession.user))
-                             .where(StaffSession.token_hash == digest(token))).unique().first()
+    row = db.session.scalars(_session_statement(),
+                             {"token_hash": digest(token)}).unique().first()
     if row is None or row.ended_at is not None or row.user.is_disabled:
         return None
     if now - row.last_seen_at > timedelta(minutes=idle_minutes):

@@ -170,23 +170,30 @@ def review_blocked(doses, thresholds=None) -> set[int]:
     first_day = first_target - timedelta(days=biggest * MAX_EVERY_DAYS + 1)
     last_day = max(d.local_date for d, _f in targets)
 
-    # First the last few days only (a daily schedule decides within `biggest` days):
-    # a streak that ends at a given dose, or reaches its threshold, inside them is
-    # decided; only the others (sparse schedules) read the long window below. A
-    # streak is read by the rule's one-pass form (dosing_guards.streak_before: the
-    # days before the dose, a past dose nobody recorded counting as missed, whether
-    # or not the scheduler has marked it yet).
-    short_first = first_target - timedelta(days=biggest + 2)
-    short = _ost_history(family_of, {d.patient_id for d, _f in targets}, short_first,
-                         first_target, last_day)
-    streaks, undecided = {}, []
-    for dose, family in targets:
-        history = short.get((dose.patient_id, family), ())
-        streak, last_given_day = dosing_guards.streak_before(history, dose.local_date)
-        if last_given_day is not None or streak >= table[family]["days"]:
-            streaks[dose.id] = (history, streak)
-        else:
-            undecided.append((dose, family))
+    # Read in widening windows, each only for the patients the narrower one left
+    # undecided: the day before the first target day (whoever was given a dose then
+    # is decided: her streak counts the days after her last given day; at a morning
+    # round that is nearly everyone), then the last few days (a daily schedule
+    # decides within `biggest` days), then the long window (sparse schedules). A
+    # streak that ends at a given dose, or reaches its threshold, inside a window is
+    # decided. A streak is read by the rule's one-pass form (dosing_guards.
+    # streak_before: the days before the dose, a past dose nobody recorded counting
+    # as missed, whether or not the scheduler has marked it yet).
+    streaks, undecided = {}, targets
+    for first in (first_target - timedelta(days=1), first_target - timedelta(days=biggest + 2)):
+        histories = _ost_history(family_of, {d.patient_id for d, _f in undecided}, first,
+                                 first_target, last_day)
+        still = []
+        for dose, family in undecided:
+            history = histories.get((dose.patient_id, family), ())
+            streak, last_given_day = dosing_guards.streak_before(history, dose.local_date)
+            if last_given_day is not None or streak >= table[family]["days"]:
+                streaks[dose.id] = (history, streak)
+            else:
+                still.append((dose, family))
+        undecided = still
+        if not undecided:
+            break
     if undecided:
         long = _ost_history(family_of, {d.patient_id for d, _f in undecided}, first_day,
                             first_target, last_day)
@@ -195,18 +202,22 @@ def review_blocked(doses, thresholds=None) -> set[int]:
             streaks[dose.id] = (history, dosing_guards.streak_before(history, dose.local_date)[0])
     reached = {d.patient_id for d, family in targets
                if streaks[d.id][1] >= table[family]["days"]}
-    # The two queries below run (on an empty set, cheaply) even when no streak reached
-    # its threshold, so the page's statement count does not depend on who is blocked.
-    # The last given instant only matters once a streak has reached its threshold:
-    # per patient, order and day (one row per order when all targets share a day).
+    # The last given instant only matters once a streak has reached its threshold and
+    # a review is on file (dosing_guards.review_required reads it only to tell whether
+    # the review came after it). It reads the long window, so it is asked only for
+    # those patients, per patient, order and day (one row per order when all targets
+    # share a day). Neither runs when no patient needs it: a page has at most these
+    # two statements more, whatever the number of patients (bench/run.py counts them).
+    reviews = (dict(_built_rows(_reviews_statement(_dialect()), {"patients": list(reached)}))
+               if reached else {})
     given_at: dict[tuple, list] = defaultdict(list)
     one_day = first_target == last_day
-    for pid, drug, day, at in _built_rows(_given_at_statement(one_day, _dialect()), {
-            "patients": list(reached), "first": first_day, "target": first_target,
-            "last": last_day}, prepare=True):
+    rows = (_built_rows(_given_at_statement(one_day, _dialect()), {
+        "patients": list(reviews), "first": first_day, "target": first_target,
+        "last": last_day}, prepare=True) if reviews else ())
+    for pid, drug, day, at in rows:
         if drug is not None and day is not None:
             given_at[(pid, family_of(drug))].append((day, at))
-    reviews = dict(_built_rows(_reviews_statement(_dialect()), {"patients": list(reached)}))
     blocked = set()
     for dose, family in targets:
         if dose.patient_id not in reached:

@@ -5,7 +5,8 @@ A few queries whatever the number of patients: the rows (dose, patient, order,
 live record, who recorded and witnessed it, whether a photo is on file, and the
 double-dose guard's count as a correlated subquery), the round times of the day,
 and the OST review guard for the ward's OST doses at once (guards.review_blocked:
-three queries). Nothing is generated here: the scheduler makes doses 36 hours ahead
+one to five queries, by who needs the wider windows, the reviews and the last given
+instants). Nothing is generated here: the scheduler makes doses 36 hours ahead
 (jobs.py, generate-doses). A ward-day without any dose gets `scheduler_gap`,
 which the page shows as a banner with an explicit fallback (generate_day).
 """
@@ -179,9 +180,9 @@ def log_ward_read(actor, facility: Facility, ward_code: str | None, day: date, *
     ward MAR in the API: `via`): which facility, ward, day and round, and how many
     doses it showed. One entry per read, as for the other worklists: the list names
     everyone on it, and the entry says which list was read."""
-    audit.record(actor, "mar.ward_read", entity="facility", entity_id=facility.id, at=now,
-                 detail={"via": via, "ward": ward_code, "date": day.isoformat(),
-                         "round": round_code or None, "doses": doses})
+    audit.record_read(actor, "mar.ward_read", entity="facility", entity_id=facility.id, at=now,
+                      detail={"via": via, "ward": ward_code, "date": day.isoformat(),
+                              "round": round_code or None, "doses": doses})
 
 
 @lru_cache(maxsize=2)
@@ -199,7 +200,7 @@ def ward_rounds(facility: Facility, ward_id: int | None, day: date) -> list[str]
     tz = ZoneInfo(facility.timezone)
     return sorted({at.astimezone(tz).strftime("%H:%M") for at, in db_prepared.rows(
         _rounds_query(ward_id is not None),
-        {"facility_id": facility.id, "day": day, "ward_id": ward_id})})
+        {"facility_id": facility.id, "day": day, "ward_id": ward_id}, prepare=True)})
 
 
 def scheduler_gap(facility: Facility, ward_id: int | None) -> bool:

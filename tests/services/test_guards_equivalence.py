@@ -15,6 +15,7 @@ from sqlalchemy import select
 from prisoncare import clock
 from prisoncare.errors import Conflict, ValidationFailed
 from prisoncare.extensions import db
+from prisoncare.models import Patient
 from prisoncare.models.medication import (ClinicalReview, DoseAdministration, MedicationOrder,
                                           ScheduledDose)
 from prisoncare.rules import dosing_guards
@@ -165,4 +166,36 @@ def test_the_guard_blocks_what_the_rule_blocks(app, as_user, zones, seed):
         for patient_id in {d.patient_id for d in doses}:
             hers = [d for d in doses if d.patient_id == patient_id]
             assert review_blocked(hers) == expected & {d.id for d in hers}
+        db.session.rollback()
+
+
+def test_a_review_before_her_last_dose_does_not_cover_the_streak_after_it(app, as_user, zones):
+    """Where the last given instant decides: reviewed at 21:30 in Kyiv, dosed late at
+    22:00 the same evening, moved east to Almaty (where the review's instant is already
+    the next day), then three days without a dose. The review came before her last
+    dose, so it does not cover the streak: her dose of the 9th is blocked, by the rule
+    and by the guard (which reads the last given instants only for patients with a
+    review on file, as she is)."""
+    from .test_sweep_helpers import sweep
+    from .test_transfer_time_zones import give, on_methadone, the_dose
+    with app.app_context():
+        clock.set_now(at(2, 0))
+        pid, _ = on_methadone("FAC-A", number="RV-1", first_day=3)
+        sweep(at(4, 1))
+        for day in (3, 4):
+            give(pid, "FAC-A", day)
+        reviews.record_review(staff("clinician.a"), db.session.get(Patient, pid),
+                              {"programme": "ost", "note": "Seen"}, now=at(5, 19, 30))
+        mar.record_administration(staff("nurse.a"), the_dose(pid, "FAC-A", 5), {
+            "outcome": "given", "witnessed_by": "nurse.a", "administered_at": at(5, 20)},
+            now=at(5, 20, 5))
+        sweep(at(6, 1))                    # her Kyiv dose of the 6th, not given before she leaves
+        db.session.commit()
+    transfer(as_user, pid, "FAC-A", "FAC-K", at(6, 7), at(6, 13))
+    with app.app_context():
+        sweep(at(9, 1))
+        clock.set_now(at(9, 1))
+        target = the_dose(pid, "FAC-K", 9)
+        assert by_the_rule(target, guard_thresholds())
+        assert review_blocked([target]) == {target.id}
         db.session.rollback()

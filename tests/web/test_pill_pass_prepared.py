@@ -1,15 +1,15 @@
 """The pill pass's hot statements as server-side prepared statements on PostgreSQL
 (prisoncare/db_prepared.py, issue 4 item 7): the page is the same with them and
-without them (PRISONCARE_PG_PREPARED_STATEMENTS=0), only the rows and two of the
-review guard's statements are prepared, and a rolled-back transaction (which drops them)
-does not break the next page."""
+without them (PRISONCARE_PG_PREPARED_STATEMENTS=0), only the session's user, the rows,
+the round times and the review guard's history and last given instants are prepared,
+and a rolled-back transaction (which drops them) does not break the next page."""
 import re
 
 from sqlalchemy import text
 
 from prisoncare import create_app
 from prisoncare.extensions import db
-from tests.web.helpers import get, login
+from tests.web.helpers import get, login, submit
 from tests.web.test_mar_pages import on_methadone, row
 
 PAGE = "/mar/pill-pass?date=2026-03-10&round=08:00"
@@ -40,10 +40,13 @@ def test_the_page_is_the_same_with_and_without_prepared_statements(app, world, l
     assert "Review required" not in row(page, "PP-2").text
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         prepared = prepared_statements(app)
-        assert len(prepared) == 3, prepared    # the rows, the guard's history and given doses
+        # the session's user, the rows, the round times and the guard's history; the
+        # last given instants are not asked: nobody blocked has a review on file
+        assert len(prepared) == 4, prepared
+        assert any("FROM staff_session" in s for s in prepared)
         assert any("json_array_length" in s for s in prepared)
+        assert any("SELECT DISTINCT scheduled_dose.due_at" in s for s in prepared)
         assert any("UNION ALL" in s for s in prepared)
-        assert any("max(dose_administration.administered_at)" in s for s in prepared)
     plain = create_app("testing", SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
                        PG_PREPARED_STATEMENTS=False)
     try:
@@ -65,3 +68,19 @@ def test_a_rolled_back_transaction_does_not_break_the_next_page(app, world, logg
     again = client.get(PAGE)
     assert again.status_code == 200
     assert again.get_data(as_text=True).count("Review required") == first.count("Review required") == 1
+
+
+def test_a_review_on_file_reads_the_last_given_instants(app, world, logged_in):
+    """Only a blocked patient with a review on file needs her last given instant (was
+    the review after it?): that statement runs then, prepared, and the review lifts
+    the block."""
+    pid = on_methadone(app, "PP-1", start_days=6)
+    client = logged_in("clinician.a")
+    assert "Review required" in row(get(client, PAGE), "PP-1").text
+    page = get(client, f"/patients/{pid}")
+    assert submit(client, page, {"programme": "ost", "note": "Seen after missed days"},
+                  action=f"/mar/patients/{pid}/reviews").status == 302
+    assert "Review required" not in row(get(client, PAGE), "PP-1").text
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        assert any("max(dose_administration.administered_at)" in s
+                   for s in prepared_statements(app))

@@ -2,25 +2,36 @@
 any number of patients. Shown only to roles that read confidential data
 (CONFIDENTIAL_READ: nurses, clinicians); `gestation_for` applies that rule."""
 from collections import defaultdict
+from functools import lru_cache
 
 from sqlalchemy import select
 
+from ... import db_prepared
 from ...db_types import in_list
 from ...models.srh import Pregnancy
 from ...rules import srh as rules
 from .common import local_today
 
 
+@lru_cache(maxsize=2)
+def _ongoing_statement(dialect: str):
+    """Built once per dialect and run as its compiled SQL (db_prepared.rows): the
+    pill pass asks it on every page, and building and running it through the ORM
+    cost about a millisecond of Python for a statement that usually finds nobody."""
+    return select(Pregnancy.patient_id, Pregnancy.due_on).where(
+        in_list(Pregnancy.patient_id, "ids", dialect), Pregnancy.status == "ongoing")
+
+
 def gestation_by_patient(session, patient_ids, on_date) -> dict[int, str]:
     """{patient id: "11+3"} for those of `patient_ids` with an ongoing pregnancy on
-    `on_date` (a date: the facility's local day). Set-based: one query per 2,000 ids."""
+    `on_date` (a date: the facility's local day). Set-based: one query per 2,000 ids.
+    `session` is the app's session (db.session): pending changes are flushed first."""
     from .due import _chunks
-    query = select(Pregnancy.patient_id, Pregnancy.due_on).where(
-        in_list(Pregnancy.patient_id, "ids", session.get_bind().dialect.name),
-        Pregnancy.status == "ongoing")
+    query = _ongoing_statement(session.get_bind().dialect.name)
+    session.flush()
     out = {}
     for chunk in _chunks(set(patient_ids)):
-        for pid, due_on in session.execute(query, {"ids": list(chunk)}):
+        for pid, due_on in db_prepared.rows(query, {"ids": list(chunk)}):
             gestation = rules.gestation_on(due_on, on_date)
             if gestation is not None:
                 out[pid] = str(gestation)
