@@ -65,29 +65,40 @@ class _Driver:
     params: dict          # name -> bind processor (or None) of the caller's parameters
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=256)
 def _driver(statement, dialect) -> _Driver:
+    """The statement's SQL with its IN lists expanded: their values are the
+    statement's own (built once per user scope, e.g. her facilities), so the
+    expanded text is as fixed as the rest. The caller's parameters stay
+    placeholders (compiled with None for them, then set per call)."""
     compiled = statement.compile(dialect=dialect)
-    constants, params = {}, {}
-    for param, name in compiled.bind_names.items():
-        if param.required:
-            params[name] = param.type.dialect_impl(dialect).bind_processor(dialect)
-        else:
-            processor = param.type.dialect_impl(dialect).bind_processor(dialect)
-            value = param.effective_value
-            constants[name] = processor(value) if processor and value is not None else value
-    return _Driver(str(compiled), constants, params)
+    caller = [name for param, name in compiled.bind_names.items() if param.required]
+    if any(param.expanding and param.required for param in compiled.bind_names):
+        raise TypeError("a caller's list is bound as one array here (db_types.in_list)")
+    expanded = compiled.construct_expanded_state(dict.fromkeys(caller))
+    processors = {name: param.type.dialect_impl(dialect).bind_processor(dialect)
+                  for param, name in compiled.bind_names.items()}
+    processors.update(expanded.processors)    # the IN lists' own placeholders
+    constants = {name: _bound(processors.get(name), value)
+                 for name, value in expanded.parameters.items() if name not in caller}
+    return _Driver(expanded.statement, constants,
+                   {name: processors.get(name) for name in caller})
+
+
+def _bound(processor, value):
+    return processor(value) if processor is not None and value is not None else value
 
 
 def rows(statement, params: dict, *, prepare: bool = False) -> list:
-    """All rows of `statement` (a Core select built once) with `params`."""
+    """All rows of `statement` (a Core select built once) with `params`, after
+    flushing the session's pending changes (as the ORM's own queries would)."""
+    db.session.flush()
     conn = db.session.connection()
     if conn.dialect.name != "postgresql":
         return conn.execute(statement, params).all()
     driver = _driver(statement, conn.dialect)
     bound = dict(driver.constants)
     for name, processor in driver.params.items():
-        value = params[name]
-        bound[name] = processor(value) if processor is not None and value is not None else value
+        bound[name] = _bound(processor, params[name])
     return conn.exec_driver_sql(driver.sql, bound,
                                 execution_options={PREPARE: True} if prepare else None).all()

@@ -15,8 +15,8 @@ from functools import lru_cache
 from flask import current_app, has_app_context
 from sqlalchemy import Date, bindparam, case, select
 
+from .. import db_prepared
 from ..db_types import UtcDateTime
-from ..extensions import db
 from ..models import Alert, CustodyEvent
 from ..models.alerts import SEVERITIES
 from ..models.facilities import Facility
@@ -82,7 +82,7 @@ def ward_alerts(user, facility: Facility, ward_id: int | None, day: date, *,
     query = _alerts_query(user_scope(user), ward_id is not None, round_at is not None)
     rules, thresholds = rules_by_id(), guard_thresholds()
     out: dict[int, list[HatchAlert]] = {}
-    for pid, code, severity, message, cause, departs in db.session.execute(query, {
+    for pid, code, severity, message, cause, departs in db_prepared.rows(query, {
             "facility_id": facility.id, "day": day, "ward_id": ward_id, "round_at": round_at}):
         text = alert_wording.hatch_text(
             rule=rules.get(code), message=message, cause_event_type=cause, departs_at=departs,

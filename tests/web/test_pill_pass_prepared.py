@@ -5,10 +5,12 @@ the round times and the review guard's history and last given instants are prepa
 and a rolled-back transaction (which drops them) does not break the next page."""
 import re
 
-from sqlalchemy import text
+import pytest
+from sqlalchemy import bindparam, select, text
 
-from prisoncare import create_app
+from prisoncare import create_app, db_prepared
 from prisoncare.extensions import db
+from prisoncare.models import Facility
 from tests.web.helpers import get, login, submit
 from tests.web.test_mar_pages import on_methadone, row
 
@@ -84,3 +86,17 @@ def test_a_review_on_file_reads_the_last_given_instants(app, world, logged_in):
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         assert any("max(dose_administration.administered_at)" in s
                    for s in prepared_statements(app))
+
+
+def test_statement_lists_are_expanded_once_and_a_callers_list_is_refused(app, world):
+    """db_prepared runs the IN lists a statement carries (its statuses, the user's
+    facilities) as part of its fixed SQL; a caller's list must be one array parameter
+    (db_types.in_list), or each page would compile anew."""
+    with app.app_context():
+        by_codes = select(Facility.code).where(Facility.code.in_(("FAC-A", "FAC-B")),
+                                               Facility.id != bindparam("not_id"))
+        assert sorted(c for c, in db_prepared.rows(by_codes, {"not_id": 0})) == ["FAC-A", "FAC-B"]
+        if db.engine.dialect.name == "postgresql":
+            theirs = select(Facility.code).where(Facility.id.in_(bindparam("ids", expanding=True)))
+            with pytest.raises(TypeError, match="in_list"):
+                db_prepared.rows(theirs, {"ids": [1]})
