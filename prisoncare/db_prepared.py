@@ -9,12 +9,16 @@ connection's time zone rather than UTC, which callers only compare or convert).
 SQLAlchemy's statement events still see it, so statement counts stay honest.
 SQLite and any other database take the ordinary path (their types need it).
 
+The statement's own values (statuses, the user's facilities) are written into
+the text as literals; only the caller's parameters are placeholders.
+
 `prepare=True` makes psycopg prepare the statement on the server the first time
 a connection runs it, and PostgreSQL then plans it once per connection instead of
 on every page (its generic plan after five runs). Only for statements whose plan
-does not depend on their values (equality filters on keys): the engine otherwise
-keeps psycopg's automatic preparing off (prisoncare/__init__.py: a generic plan
-made the pill pass's alert query six times slower). A transaction-pooling
+does not depend on the caller's values (equality filters on keys): the engine
+otherwise keeps psycopg's automatic preparing off (prisoncare/__init__.py: the
+generic plan of the pill pass's alert query, its statuses then parameters, was
+six times slower). A transaction-pooling
 pgbouncer in front needs 1.21 or later (max_prepared_statements set); with an
 older one set PRISONCARE_PG_PREPARED_STATEMENTS=0.
 """
@@ -23,6 +27,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from sqlalchemy import event
+from sqlalchemy.sql import visitors
+from sqlalchemy.sql.elements import BindParameter
 
 from .extensions import db
 
@@ -67,22 +73,36 @@ class _Driver:
 
 @lru_cache(maxsize=256)
 def _driver(statement, dialect) -> _Driver:
-    """The statement's SQL with its IN lists expanded: their values are the
-    statement's own (built once per user scope, e.g. her facilities), so the
-    expanded text is as fixed as the rest. The caller's parameters stay
-    placeholders (compiled with None for them, then set per call)."""
-    compiled = statement.compile(dialect=dialect)
+    """The statement's SQL with its own values (statuses, 0, the user's facilities:
+    it is built once per user scope) written into the text as literals, IN lists
+    expanded, so that the text is fixed and PostgreSQL plans a prepared statement
+    knowing them (the hatch alerts' generic plan was six times slower with its
+    statuses, programmes and roles as parameters; with them as literals it reads
+    what the custom plan reads). The caller's parameters stay placeholders
+    (compiled with None for them, then set per call)."""
+    compiled = _inline_constants(statement).compile(dialect=dialect)
     caller = [name for param, name in compiled.bind_names.items() if param.required]
     if any(param.expanding and param.required for param in compiled.bind_names):
         raise TypeError("a caller's list is bound as one array here (db_types.in_list)")
     expanded = compiled.construct_expanded_state(dict.fromkeys(caller))
     processors = {name: param.type.dialect_impl(dialect).bind_processor(dialect)
                   for param, name in compiled.bind_names.items()}
-    processors.update(expanded.processors)    # the IN lists' own placeholders
     constants = {name: _bound(processors.get(name), value)
                  for name, value in expanded.parameters.items() if name not in caller}
     return _Driver(expanded.statement, constants,
                    {name: processors.get(name) for name in caller})
+
+
+def _inline_constants(statement):
+    """A copy of `statement` whose own bound values render as literals (SQLAlchemy's
+    literal_execute: written in at the expansion, with the type's literal form)."""
+    def literal(element, **_kw):
+        if isinstance(element, BindParameter) and not element.required:
+            clone = element._clone()
+            clone.literal_execute = True
+            return clone
+        return None
+    return visitors.replacement_traverse(statement, {}, literal)
 
 
 def _bound(processor, value):

@@ -206,7 +206,7 @@ def count_open(user) -> OpenCount:
     query = open_count_query(user)
     if query is None:
         return OpenCount(0, 0)
-    (total, high), = db_prepared.rows(query, {})
+    (total, high), = db_prepared.rows(query, {}, prepare=True)   # no parameters: one plan
     return OpenCount(int(total), int(high))
 
 
