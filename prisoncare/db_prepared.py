@@ -66,8 +66,7 @@ def _prepare_when_asked(cursor, statement, parameters, context):
 
 @dataclass(frozen=True, slots=True)
 class _Driver:
-    sql: str
-    constants: dict       # the statement's own bound values ('given', 0 ...)
+    sql: str              # the statement's own values written in as literals
     params: dict          # name -> bind processor (or None) of the caller's parameters
 
 
@@ -84,13 +83,10 @@ def _driver(statement, dialect) -> _Driver:
     caller = [name for param, name in compiled.bind_names.items() if param.required]
     if any(param.expanding and param.required for param in compiled.bind_names):
         raise TypeError("a caller's list is bound as one array here (db_types.in_list)")
-    expanded = compiled.construct_expanded_state(dict.fromkeys(caller))
     processors = {name: param.type.dialect_impl(dialect).bind_processor(dialect)
-                  for param, name in compiled.bind_names.items()}
-    constants = {name: _bound(processors.get(name), value)
-                 for name, value in expanded.parameters.items() if name not in caller}
-    return _Driver(expanded.statement, constants,
-                   {name: processors.get(name) for name in caller})
+                  for param, name in compiled.bind_names.items() if param.required}
+    return _Driver(compiled.construct_expanded_state(dict.fromkeys(caller)).statement,
+                   processors)
 
 
 def _inline_constants(statement):
@@ -105,10 +101,6 @@ def _inline_constants(statement):
     return visitors.replacement_traverse(statement, {}, literal)
 
 
-def _bound(processor, value):
-    return processor(value) if processor is not None and value is not None else value
-
-
 def rows(statement, params: dict, *, prepare: bool = False) -> list:
     """All rows of `statement` (a Core select built once) with `params`, after
     flushing the session's pending changes (as the ORM's own queries would)."""
@@ -117,8 +109,9 @@ def rows(statement, params: dict, *, prepare: bool = False) -> list:
     if conn.dialect.name != "postgresql":
         return conn.execute(statement, params).all()
     driver = _driver(statement, conn.dialect)
-    bound = dict(driver.constants)
+    bound = {}
     for name, processor in driver.params.items():
-        bound[name] = _bound(processor, params[name])
+        value = params[name]
+        bound[name] = value if processor is None or value is None else processor(value)
     return conn.exec_driver_sql(driver.sql, bound,
                                 execution_options={PREPARE: True} if prepare else None).all()

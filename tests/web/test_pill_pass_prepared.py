@@ -94,10 +94,12 @@ def test_a_review_on_file_reads_the_last_given_instants(app, world, logged_in):
 
 def test_statement_lists_are_expanded_once_and_a_callers_list_is_refused(app, world):
     """db_prepared writes the values a statement carries (its statuses, the user's
-    facilities) into its fixed SQL as literals; a caller's list must be one array
-    parameter (db_types.in_list), or each page would compile anew."""
+    facilities, a pattern with its percent signs) into its fixed SQL as literals; a
+    caller's list must be one array parameter (db_types.in_list), or each page would
+    compile anew."""
     with app.app_context():
         by_codes = select(Facility.code).where(Facility.code.in_(("FAC-A", "FAC-B")),
+                                               Facility.name.not_like("%no such name%"),
                                                Facility.id != bindparam("not_id"))
         assert sorted(c for c, in db_prepared.rows(by_codes, {"not_id": 0})) == ["FAC-A", "FAC-B"]
         if db.engine.dialect.name == "postgresql":
