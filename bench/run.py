@@ -48,16 +48,10 @@ os.environ.setdefault("SECRET_KEY", "bench-" + "x" * 32)
 os.environ.setdefault("PRISONCARE_SECURE_COOKIES", "0")
 
 from bench.build import NOW, PASSWORD, TODAY  # noqa: E402
+from prisoncare.services.pill_pass import MAX_STATEMENTS  # noqa: E402
 
 PAGE = f"/mar/pill-pass?date={TODAY.isoformat()}&round=08:00"
 TARGETS = {"page_ms": 30, "record_ms": 20, "load_ratio": 0.2}
-# The pill pass's statements whatever the number of patients on the ward: the session's
-# user, the facilities, the wards, the rows, the round times, the hatch alerts, the
-# navigation's count, gestation and the access-log entry (9), and the review guard's:
-# the day before (always), the last few days and the long window (only for patients
-# still undecided), the reviews (only when a streak reached its threshold) and the
-# last given instants (only when such a patient has a review on file).
-MAX_STATEMENTS = 14
 
 
 def pct(values, q):

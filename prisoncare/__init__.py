@@ -42,6 +42,9 @@ def configure_database(app: Flask) -> None:
         # query went from 2 ms to 12 ms that way once the sweep had raised its alerts.
         # Planning each run costs well under a millisecond here; it is also what a
         # transaction-pooling pgbouncer needs. A deployment's own connect_args win.
+        # db_prepared prepares a few hot statements itself, with their own values
+        # (statuses, roles, facilities) written in as literals: the alert query so
+        # prepared plans as well as a custom plan.
         options = dict(cfg.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
         options.setdefault("connect_args", {"prepare_threshold": None})
         cfg["SQLALCHEMY_ENGINE_OPTIONS"] = options

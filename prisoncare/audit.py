@@ -1,5 +1,7 @@
 """The access log. Services call `record` in the same transaction as the work
 it describes, so an entry exists exactly when the work does."""
+from functools import lru_cache
+
 from flask import has_request_context, request
 from sqlalchemy import insert
 
@@ -31,6 +33,12 @@ def record_read(actor, action: str, *, entity: str | None = None, entity_id: int
     """The entry of a read (a list shown), as `record` makes it, written at once as
     one INSERT in the same transaction, without an ORM object to flush: the pill
     pass logs every page this way, and the unit of work cost about a millisecond of
-    Python for this one row."""
-    db.session.execute(insert(AuditEntry.__table__).values(
-        **_values(actor, action, entity, entity_id, None, detail, at)))
+    Python for this one row; the statement is built once (a new insert().values()
+    cost a compilation's cache key on every page)."""
+    db.session.connection().execute(_insert_entry(),
+                                    _values(actor, action, entity, entity_id, None, detail, at))
+
+
+@lru_cache(maxsize=1)
+def _insert_entry():
+    return insert(AuditEntry.__table__)

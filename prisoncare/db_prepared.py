@@ -9,12 +9,16 @@ connection's time zone rather than UTC, which callers only compare or convert).
 SQLAlchemy's statement events still see it, so statement counts stay honest.
 SQLite and any other database take the ordinary path (their types need it).
 
+The statement's own values (statuses, the user's facilities) are written into
+the text as literals; only the caller's parameters are placeholders.
+
 `prepare=True` makes psycopg prepare the statement on the server the first time
 a connection runs it, and PostgreSQL then plans it once per connection instead of
 on every page (its generic plan after five runs). Only for statements whose plan
-does not depend on their values (equality filters on keys): the engine otherwise
-keeps psycopg's automatic preparing off (prisoncare/__init__.py: a generic plan
-made the pill pass's alert query six times slower). A transaction-pooling
+does not depend on the caller's values (equality filters on keys): the engine
+otherwise keeps psycopg's automatic preparing off (prisoncare/__init__.py: the
+generic plan of the pill pass's alert query, its statuses then parameters, was
+six times slower). A transaction-pooling
 pgbouncer in front needs 1.21 or later (max_prepared_statements set); with an
 older one set PRISONCARE_PG_PREPARED_STATEMENTS=0.
 """
@@ -23,6 +27,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from sqlalchemy import event
+from sqlalchemy.sql import visitors
+from sqlalchemy.sql.elements import BindParameter
 
 from .extensions import db
 
@@ -60,34 +66,52 @@ def _prepare_when_asked(cursor, statement, parameters, context):
 
 @dataclass(frozen=True, slots=True)
 class _Driver:
-    sql: str
-    constants: dict       # the statement's own bound values ('given', 0 ...)
+    sql: str              # the statement's own values written in as literals
     params: dict          # name -> bind processor (or None) of the caller's parameters
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=256)
 def _driver(statement, dialect) -> _Driver:
-    compiled = statement.compile(dialect=dialect)
-    constants, params = {}, {}
-    for param, name in compiled.bind_names.items():
-        if param.required:
-            params[name] = param.type.dialect_impl(dialect).bind_processor(dialect)
-        else:
-            processor = param.type.dialect_impl(dialect).bind_processor(dialect)
-            value = param.effective_value
-            constants[name] = processor(value) if processor and value is not None else value
-    return _Driver(str(compiled), constants, params)
+    """The statement's SQL with its own values (statuses, 0, the user's facilities:
+    it is built once per user scope) written into the text as literals, IN lists
+    expanded, so that the text is fixed and PostgreSQL plans a prepared statement
+    knowing them (the hatch alerts' generic plan was six times slower with its
+    statuses, programmes and roles as parameters; with them as literals it reads
+    what the custom plan reads). The caller's parameters stay placeholders
+    (compiled with None for them, then set per call)."""
+    compiled = _inline_constants(statement).compile(dialect=dialect)
+    caller = [name for param, name in compiled.bind_names.items() if param.required]
+    if any(param.expanding and param.required for param in compiled.bind_names):
+        raise TypeError("a caller's list is bound as one array here (db_types.in_list)")
+    processors = {name: param.type.dialect_impl(dialect).bind_processor(dialect)
+                  for param, name in compiled.bind_names.items() if param.required}
+    return _Driver(compiled.construct_expanded_state(dict.fromkeys(caller)).statement,
+                   processors)
+
+
+def _inline_constants(statement):
+    """A copy of `statement` whose own bound values render as literals (SQLAlchemy's
+    literal_execute: written in at the expansion, with the type's literal form)."""
+    def literal(element, **_kw):
+        if isinstance(element, BindParameter) and not element.required:
+            clone = element._clone()
+            clone.literal_execute = True
+            return clone
+        return None
+    return visitors.replacement_traverse(statement, {}, literal)
 
 
 def rows(statement, params: dict, *, prepare: bool = False) -> list:
-    """All rows of `statement` (a Core select built once) with `params`."""
+    """All rows of `statement` (a Core select built once) with `params`, after
+    flushing the session's pending changes (as the ORM's own queries would)."""
+    db.session.flush()
     conn = db.session.connection()
     if conn.dialect.name != "postgresql":
         return conn.execute(statement, params).all()
     driver = _driver(statement, conn.dialect)
-    bound = dict(driver.constants)
+    bound = {}
     for name, processor in driver.params.items():
         value = params[name]
-        bound[name] = processor(value) if processor is not None and value is not None else value
+        bound[name] = value if processor is None or value is None else processor(value)
     return conn.exec_driver_sql(driver.sql, bound,
                                 execution_options={PREPARE: True} if prepare else None).all()

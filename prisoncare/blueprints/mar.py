@@ -94,7 +94,7 @@ def pill_pass():
 
 def _add_gestation(rows, day) -> None:
     """Her gestation on the row, for nurses and clinicians (one query for the list)."""
-    weeks = gestation_by_patient(db.session, {r.patient_id for r in rows}, day)
+    weeks = gestation_by_patient({r.patient_id for r in rows}, day)
     for r in rows:
         if r.patient_id in weeks:
             r.gestation = f"pregnant {weeks[r.patient_id]}"

@@ -26,6 +26,10 @@ ORDER_STATUSES = ("active", "superseded", "discontinued")
 DOSE_STATUSES = ("due", "given", "refused", "held", "not_available", "absent", "missed")
 RECORDED_OUTCOMES = ("given", "refused", "held", "not_available")
 SYSTEM_MARKS = ("absent", "missed")
+# A dose in one of these has no live administration; in RECORDED_OUTCOMES it has one
+# (administration.py sets both in one transaction; the scheduler marks only these;
+# tests/services/test_dose_status_invariant.py). The pill pass relies on it.
+UNRECORDED = ("due", *SYSTEM_MARKS)
 TB_PHASES = ("intensive", "continuation")
 
 

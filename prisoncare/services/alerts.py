@@ -8,7 +8,7 @@ from sqlalchemy import and_, case, false, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from .. import audit
+from .. import audit, db_prepared
 from ..authz import CLINICAL_ROLES, visible_facility_ids
 from ..errors import Conflict, NotFound
 from ..db_bulk import insert_rows
@@ -206,7 +206,7 @@ def count_open(user) -> OpenCount:
     query = open_count_query(user)
     if query is None:
         return OpenCount(0, 0)
-    total, high = db.session.execute(query).one()
+    (total, high), = db_prepared.rows(query, {}, prepare=True)   # no parameters: one plan
     return OpenCount(int(total), int(high))
 
 

@@ -15,7 +15,7 @@ from datetime import timedelta
 from sqlalchemy import and_, delete, insert, literal, or_, select, update
 
 from ..models.interruptions import DoseMark
-from ..models.medication import MedicationOrder, ScheduledDose
+from ..models.medication import UNRECORDED, MedicationOrder, ScheduledDose
 from ..models.patients import CustodyEvent, Patient
 from ..rules import sweep_settings as settings_rules
 from .sweep_watermark import current_run
@@ -27,7 +27,6 @@ MOVEMENTS = ("admission", "court_out", "court_return", "hospital_out", "hospital
              "transfer_out", "transfer_in", "release")
 AWAY = {"court_out": "court", "hospital_out": "hospital", "transfer_out": "transfer",
         "release": "released"}
-UNRECORDED = ("due", "missed", "absent")   # statuses the scheduler may (re)mark
 CHUNK = 2000
 
 

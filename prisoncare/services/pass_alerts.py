@@ -15,8 +15,8 @@ from functools import lru_cache
 from flask import current_app, has_app_context
 from sqlalchemy import Date, bindparam, case, select
 
+from .. import db_prepared
 from ..db_types import UtcDateTime
-from ..extensions import db
 from ..models import Alert, CustodyEvent
 from ..models.alerts import SEVERITIES
 from ..models.facilities import Facility
@@ -58,7 +58,9 @@ def guard_thresholds() -> dict:
 def _alerts_query(scope, by_ward: bool, by_round: bool):
     """Built once per user scope (alerts.user_scope) and list shape, the list's
     facility, day, ward and round bound: building it on every page cost more than
-    running it."""
+    running it. Prepared on PostgreSQL (db_prepared: its statuses, programmes, roles
+    and facilities are literals in its text, and the generic plan reads what the
+    custom one does; planning it cost 0.3-0.5 ms a page)."""
     on_list = select(ScheduledDose.patient_id).where(
         ScheduledDose.facility_id == bindparam("facility_id"),
         ScheduledDose.local_date == bindparam("day", type_=Date))
@@ -82,8 +84,9 @@ def ward_alerts(user, facility: Facility, ward_id: int | None, day: date, *,
     query = _alerts_query(user_scope(user), ward_id is not None, round_at is not None)
     rules, thresholds = rules_by_id(), guard_thresholds()
     out: dict[int, list[HatchAlert]] = {}
-    for pid, code, severity, message, cause, departs in db.session.execute(query, {
-            "facility_id": facility.id, "day": day, "ward_id": ward_id, "round_at": round_at}):
+    for pid, code, severity, message, cause, departs in db_prepared.rows(query, {
+            "facility_id": facility.id, "day": day, "ward_id": ward_id, "round_at": round_at},
+            prepare=True):
         text = alert_wording.hatch_text(
             rule=rules.get(code), message=message, cause_event_type=cause, departs_at=departs,
             tz=facility.timezone, on_day=day, thresholds=thresholds)

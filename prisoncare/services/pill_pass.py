@@ -15,14 +15,15 @@ from functools import lru_cache
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, and_, bindparam, exists, func, select
+from sqlalchemy import Date, bindparam, case, exists, func, select
 from sqlalchemy.orm import aliased
 
 from .. import audit, db_prepared
 from ..db_types import UtcDateTime
 from ..extensions import db
 from ..models.facilities import Facility
-from ..models.medication import DoseAdministration, MedicationOrder, ScheduledDose
+from ..models.medication import (RECORDED_OUTCOMES, UNRECORDED, DoseAdministration,
+                                 MedicationOrder, ScheduledDose)
 from ..models.patients import Patient
 from ..models.photos import PatientPhoto
 from ..models.staff import StaffUser
@@ -30,6 +31,15 @@ from ..rules import schedule as schedule_rules
 from ..rules.dosing_guards import second_dose_same_day
 from .guards import ALREADY_GIVEN_TODAY, REVIEW_REQUIRED, GuardDose, review_blocked
 from .doses import ABSENT_WHERE, IN_CUSTODY, generate_doses
+
+# The pill pass page's SQL statements at most, whatever the number of patients on the
+# ward: the session's user, the facilities, the wards, the rows, the round times, the
+# hatch alerts, the navigation's count, gestation and the access-log entry (9), and
+# the review guard's (guards.review_blocked): the day before (always), the last few
+# days and the long window (only for patients still undecided), the reviews (only when
+# a streak reached its threshold) and the last given instants (only when such a
+# patient has a review on file). bench/run.py measures it; a page test reaches it.
+MAX_STATEMENTS = 14
 
 OUTCOME_TEXT = {"given": "given", "refused": "refused", "held": "held",
                 "not_available": "not available", "absent": "absent", "missed": "missed"}
@@ -67,12 +77,26 @@ def _given_same_day():
     of every dose given to her that day (her ART given at 08:00 blocked her
     methadone on the page), times the versions of its lineage."""
     other, other_order = aliased(ScheduledDose), aliased(MedicationOrder)
-    return (select(func.count()).select_from(other)
-            .join(other_order, other.order_id == other_order.id)
-            .where(other.patient_id == ScheduledDose.patient_id,
-                   other.local_date == ScheduledDose.local_date, other.status == "given",
-                   other_order.lineage_id == MedicationOrder.lineage_id)
-            .correlate(ScheduledDose, MedicationOrder).scalar_subquery())
+    count = (select(func.count()).select_from(other)
+             .join(other_order, other.order_id == other_order.id)
+             .where(other.patient_id == ScheduledDose.patient_id,
+                    other.local_date == ScheduledDose.local_date, other.status == "given",
+                    other_order.lineage_id == MedicationOrder.lineage_id)
+             .correlate(ScheduledDose, MedicationOrder).scalar_subquery())
+    # Only a dose not yet recorded can meet the guard: the others skip the count.
+    return case((ScheduledDose.status.in_(UNRECORDED), count), else_=0)
+
+
+def _live_record_id():
+    """The id of the row's live record, looked up only for a dose whose status is a
+    recorded outcome (UNRECORDED statuses have none): a probe of the live-record
+    index saved on every dose still due, the bulk of a round before it starts. The
+    join on this id finds nothing for NULL without reading the index."""
+    record = aliased(DoseAdministration)
+    live = (select(record.id)
+            .where(record.dose_id == ScheduledDose.id, record.voided_at.is_(None))
+            .correlate(ScheduledDose).scalar_subquery())
+    return case((ScheduledDose.status.in_(RECORDED_OUTCOMES), live))
 
 
 @lru_cache(maxsize=4)
@@ -83,8 +107,6 @@ def _rows_query(by_ward: bool, by_round: bool):
     keys, so the generic plan is the custom one (the index on facility and day),
     and planning its joins cost 1-2 ms of the server's CPU on every page."""
     recorder, witness = aliased(StaffUser), aliased(StaffUser)
-    live = and_(DoseAdministration.dose_id == ScheduledDose.id,
-                DoseAdministration.voided_at.is_(None))
     query = (
         select(ScheduledDose.id, ScheduledDose.patient_id, ScheduledDose.due_at,
                ScheduledDose.status, ScheduledDose.local_date,
@@ -102,7 +124,7 @@ def _rows_query(by_ward: bool, by_round: bool):
         .select_from(ScheduledDose)
         .join(Patient, ScheduledDose.patient_id == Patient.id)
         .join(MedicationOrder, ScheduledDose.order_id == MedicationOrder.id)
-        .outerjoin(DoseAdministration, live)
+        .outerjoin(DoseAdministration, DoseAdministration.id == _live_record_id())
         .outerjoin(recorder, DoseAdministration.recorded_by_id == recorder.id)
         .outerjoin(witness, DoseAdministration.witnessed_by_id == witness.id)
         .where(ScheduledDose.facility_id == bindparam("facility_id"),

@@ -1,7 +1,7 @@
 """The pill-pass page, the patient's MAR grid and the medication panel, as a
 nurse or clinician sees them (JavaScript off: one form around the table, each row's
 Record button posts that row, redirect to the row)."""
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import event, select
 
@@ -10,7 +10,7 @@ from prisoncare.models import AuditEntry
 from prisoncare.models.medication import DoseAdministration
 from prisoncare.services import orders
 from tests.conftest import NOW
-from tests.factories import admit, make_patient
+from tests.factories import admit, make_patient, make_user
 from tests.services.test_mar_orders import ost, staff
 from tests.web.helpers import get, location_path, submit
 
@@ -80,6 +80,34 @@ def test_recording_without_javascript_comes_back_to_the_row(app, world, logged_i
     assert "given 12:00 by nurse.a, witness clinician.a" in tr.text
     assert tr.find("button") is None and tr.find("select") is None
     assert any("given recorded" in f for f in page.flashes())
+
+
+def test_a_corrected_dose_shows_only_its_new_record(app, world, logged_in):
+    """Voided (status back to due): the row offers the controls again, without the
+    voided record; recorded again as refused: that record, not the voided one."""
+    from prisoncare.models.medication import ScheduledDose
+    from prisoncare.services import administration
+    on_methadone(app, "PP-1")
+    client = logged_in("nurse.a")
+    page = get(client, "/mar/pill-pass?date=2026-03-10")
+    dose_id = dose_of(row(page, "PP-1"))
+    submit(client, page, {"dose": dose_id, f"o{dose_id}": "given", f"w{dose_id}": "clinician.a"},
+           action="/mar/pill-pass/record")
+    with app.app_context():
+        administration.void_administration(staff("nurse.a"), db.session.get(
+            ScheduledDose, int(dose_id)), "recorded on the wrong patient", now=NOW)
+        db.session.commit()
+    tr = row(get(client, "/mar/pill-pass?date=2026-03-10"), "PP-1")
+    assert "status-due" in tr.get("class") and "by nurse.a" not in tr.text
+    assert tr.find("button", name="dose").get("value") == dose_id
+    page = get(client, "/mar/pill-pass?date=2026-03-10")
+    submit(client, page, {"dose": dose_id, f"o{dose_id}": "refused",
+                          f"r{dose_id}": "asleep, will come later"},
+           action="/mar/pill-pass/record")
+    tr = row(get(client, "/mar/pill-pass?date=2026-03-10"), "PP-1")
+    assert "status-refused" in tr.get("class")
+    assert "refused 12:00 by nurse.a · asleep, will come later" in tr.text
+    assert "given 12:00" not in tr.text and tr.find("button") is None
 
 
 def test_a_refused_record_without_reason_is_explained(app, world, logged_in):
@@ -210,6 +238,59 @@ def test_query_count_does_not_grow_with_the_ward(app, world, logged_in):
                        for s in statements)
     grown = shapes(many) - shapes(few)
     assert len(many) == len(few), grown
+
+
+def test_a_ward_that_needs_every_guard_statement_stays_within_the_bound(app, world, logged_in):
+    """Four women whose streaks the guard decides in each of its windows, each dosed
+    every day until her last given day: yesterday (the day before decides), three
+    days ago (the last few days), on a three-day schedule last given six days ago
+    (the long window), and one who lapsed after a review (the reviews, and her last
+    given instant). The page runs every statement it may run, and no more than
+    MAX_STATEMENTS."""
+    from prisoncare.models import Patient
+    from prisoncare.services import administration, reviews
+    from prisoncare.services.doses import generate_doses
+    from prisoncare.services.pill_pass import MAX_STATEMENTS
+    last_given = {"G-DAY": 9, "G-FEW": 7, "G-SPARSE": 4, "G-REVIEW": 5}
+    with app.app_context():
+        for number in last_given:
+            patient = make_patient(number, facility="FAC-A")
+            admit(patient, ward="A", at=NOW - timedelta(days=30))
+            every = 3 if number == "G-SPARSE" else 1
+            orders.create_order(staff("clinician.a"), patient, ost(
+                start_at=NOW - timedelta(days=12), schedule={"times": ["08:00"],
+                                                             "every_days": every}), now=NOW)
+        generate_doses(db.session, NOW - timedelta(days=12), NOW + timedelta(days=1), NOW)
+        for number, last in last_given.items():
+            patient = db.session.scalar(select(Patient).where(Patient.prison_number == number))
+            for dose in patient_doses(patient.id):
+                if dose.local_date <= date(2026, 3, last):
+                    administration.record_administration(staff("nurse.a"), dose, {
+                        "outcome": "given", "witnessed_by": "nurse.a"}, now=dose.due_at)
+            if number == "G-REVIEW":
+                reviews.record_review(staff("clinician.a"), patient,
+                                      {"programme": "ost", "note": "Seen"},
+                                      now=NOW - timedelta(days=4))
+        db.session.commit()
+        make_user("nurse.national", ["nurse"], all_facilities=True)
+        db.session.commit()
+    path = "/mar/pill-pass?date=2026-03-10&facility=FAC-A"
+    counts = {}
+    for nurse in ("nurse.a", "nurse.national"):
+        client = logged_in(nurse)
+        page = get(client, path)
+        blocked = {n for n in last_given if "Review required" in row(page, n).text}
+        assert blocked == {"G-REVIEW"}, (nurse, blocked)
+        counts[nurse] = len(count_queries(app, client, path))
+    # Staff of all facilities load the wards of the one shown on their own; for the
+    # others the facilities' statement brings their wards.
+    assert counts == {"nurse.a": MAX_STATEMENTS - 1, "nurse.national": MAX_STATEMENTS}
+
+
+def patient_doses(patient_id):
+    from prisoncare.models.medication import ScheduledDose
+    return db.session.scalars(select(ScheduledDose).where(
+        ScheduledDose.patient_id == patient_id).order_by(ScheduledDose.due_at)).all()
 
 
 def test_a_day_the_scheduler_has_not_made_says_so_and_can_be_made(app, world, logged_in):

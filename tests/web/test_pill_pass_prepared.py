@@ -1,14 +1,17 @@
 """The pill pass's hot statements as server-side prepared statements on PostgreSQL
 (prisoncare/db_prepared.py, issue 4 item 7): the page is the same with them and
 without them (PRISONCARE_PG_PREPARED_STATEMENTS=0), only the session's user, the rows,
-the round times and the review guard's history and last given instants are prepared,
+the round times, the hatch alerts, the navigation's count and the review guard's
+history and last given instants are prepared,
 and a rolled-back transaction (which drops them) does not break the next page."""
 import re
 
-from sqlalchemy import text
+import pytest
+from sqlalchemy import bindparam, select, text
 
-from prisoncare import create_app
+from prisoncare import create_app, db_prepared
 from prisoncare.extensions import db
+from prisoncare.models import Facility
 from tests.web.helpers import get, login, submit
 from tests.web.test_mar_pages import on_methadone, row
 
@@ -40,10 +43,13 @@ def test_the_page_is_the_same_with_and_without_prepared_statements(app, world, l
     assert "Review required" not in row(page, "PP-2").text
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         prepared = prepared_statements(app)
-        # the session's user, the rows, the round times and the guard's history; the
-        # last given instants are not asked: nobody blocked has a review on file
-        assert len(prepared) == 4, prepared
+        # the session's user, the rows, the round times, the guard's history, the
+        # hatch alerts and the navigation's count; the last given instants are not
+        # asked: nobody blocked has a review on file
+        assert len(prepared) == 6, prepared
         assert any("FROM staff_session" in s for s in prepared)
+        assert any("alert.status IN ('open', 'acknowledged')" in s for s in prepared)
+        assert any("SELECT count(*)" in s and "FROM alert" in s for s in prepared)
         assert any("json_array_length" in s for s in prepared)
         assert any("SELECT DISTINCT scheduled_dose.due_at" in s for s in prepared)
         assert any("UNION ALL" in s for s in prepared)
@@ -84,3 +90,19 @@ def test_a_review_on_file_reads_the_last_given_instants(app, world, logged_in):
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         assert any("max(dose_administration.administered_at)" in s
                    for s in prepared_statements(app))
+
+
+def test_statement_lists_are_expanded_once_and_a_callers_list_is_refused(app, world):
+    """db_prepared writes the values a statement carries (its statuses, the user's
+    facilities, a pattern with its percent signs) into its fixed SQL as literals; a
+    caller's list must be one array parameter (db_types.in_list), or each page would
+    compile anew."""
+    with app.app_context():
+        by_codes = select(Facility.code).where(Facility.code.in_(("FAC-A", "FAC-B")),
+                                               Facility.name.not_like("%no such name%"),
+                                               Facility.id != bindparam("not_id"))
+        assert sorted(c for c, in db_prepared.rows(by_codes, {"not_id": 0})) == ["FAC-A", "FAC-B"]
+        if db.engine.dialect.name == "postgresql":
+            theirs = select(Facility.code).where(Facility.id.in_(bindparam("ids", expanding=True)))
+            with pytest.raises(TypeError, match="in_list"):
+                db_prepared.rows(theirs, {"ids": [1]})

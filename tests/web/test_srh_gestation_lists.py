@@ -67,10 +67,10 @@ def test_gestation_by_patient_is_one_query_for_many(app, women):
         listen = lambda *a, **k: statements.append(a[2])  # noqa: E731
         event.listen(engine, "before_cursor_execute", listen)
         try:
-            out = gestation_by_patient(db.session, list(women) + [999999], date(2026, 3, 10))
+            out = gestation_by_patient(list(women) + [999999], date(2026, 3, 10))
         finally:
             event.remove(engine, "before_cursor_execute", listen)
         assert out == {women[0]: "11+3"}
         assert len(statements) == 1
-        assert gestation_by_patient(db.session, [women[0]], date(2026, 3, 17)) == {women[0]: "12+3"}
-        assert gestation_by_patient(db.session, [], date(2026, 3, 17)) == {}
+        assert gestation_by_patient([women[0]], date(2026, 3, 17)) == {women[0]: "12+3"}
+        assert gestation_by_patient([], date(2026, 3, 17)) == {}

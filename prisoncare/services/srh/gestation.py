@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from ... import db_prepared
 from ...db_types import in_list
+from ...extensions import db
 from ...models.srh import Pregnancy
 from ...rules import srh as rules
 from .common import local_today
@@ -22,13 +23,12 @@ def _ongoing_statement(dialect: str):
         in_list(Pregnancy.patient_id, "ids", dialect), Pregnancy.status == "ongoing")
 
 
-def gestation_by_patient(session, patient_ids, on_date) -> dict[int, str]:
+def gestation_by_patient(patient_ids, on_date) -> dict[int, str]:
     """{patient id: "11+3"} for those of `patient_ids` with an ongoing pregnancy on
-    `on_date` (a date: the facility's local day). Set-based: one query per 2,000 ids.
-    `session` is the app's session (db.session): pending changes are flushed first."""
+    `on_date` (a date: the facility's local day). Set-based: one query per 2,000 ids,
+    in the app's session (db.session), its pending changes flushed first."""
     from .due import _chunks
-    query = _ongoing_statement(session.get_bind().dialect.name)
-    session.flush()
+    query = _ongoing_statement(db.session.get_bind().dialect.name)
     out = {}
     for chunk in _chunks(set(patient_ids)):
         for pid, due_on in db_prepared.rows(query, {"ids": list(chunk)}):
@@ -42,7 +42,6 @@ def gestation_for(user, patients, now) -> dict[int, str]:
     """Gestation of the listed patients for `user`, each on her facility's local day;
     empty for a role without CONFIDENTIAL_READ (custody, release officers, auditors)."""
     from ...authz import Permission, can
-    from ...extensions import db
     if not can(user, Permission.CONFIDENTIAL_READ):
         return {}
     by_day = defaultdict(list)
@@ -51,5 +50,5 @@ def gestation_for(user, patients, now) -> dict[int, str]:
             by_day[local_today(p, now)].append(p.id)
     out = {}
     for day, ids in by_day.items():
-        out.update(gestation_by_patient(db.session, ids, day))
+        out.update(gestation_by_patient(ids, day))
     return out
